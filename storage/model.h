@@ -1,0 +1,203 @@
+// The domain model: plain records that the storage layer reads and writes and
+// the domain rules reason about. No API messages and no SQL here; converters
+// to and from the API live in server/.
+#ifndef INCIDENTD_STORAGE_MODEL_H_
+#define INCIDENTD_STORAGE_MODEL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace incidentd {
+
+// Numeric values match the API enums (incidentd.v1.*.Value) so that
+// converters are plain casts after validation; 0 is "unspecified".
+enum class ComponentStatus : int {
+  kUnspecified = 0,
+  kOperational = 1,
+  kDegradedPerformance = 2,
+  kPartialOutage = 3,
+  kMajorOutage = 4,
+  kUnderMaintenance = 5,
+};
+
+enum class Impact : int {
+  kUnspecified = 0,
+  kNone = 1,
+  kMinor = 2,
+  kMajor = 3,
+  kCritical = 4,
+};
+
+enum class IncidentKind : int {
+  kUnspecified = 0,
+  kIncident = 1,
+  kMaintenance = 2,
+};
+
+enum class IncidentStatus : int {
+  kUnspecified = 0,
+  kInvestigating = 1,
+  kIdentified = 2,
+  kMonitoring = 3,
+  kResolved = 4,
+  kScheduled = 5,
+  kInProgress = 6,
+  kVerifying = 7,
+  kCompleted = 8,
+  kCancelled = 9,
+};
+
+enum class PostmortemState : int { kUnspecified = 0, kDraft = 1, kPublished = 2 };
+
+enum class ActionState : int {
+  kUnspecified = 0,
+  kOpen = 1,
+  kInProgress = 2,
+  kDone = 3,
+};
+
+// Every mutable record carries `version`, starting at 1 and incremented by
+// every write; the API's etag is derived from it.
+
+struct Page {
+  std::string id;
+  std::string display_name;
+  std::string url;
+  std::string time_zone = "UTC";
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+struct ComponentGroup {
+  std::string page_id;
+  std::string id;
+  std::string display_name;
+  std::string description;
+  int32_t position = 0;
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+struct Component {
+  std::string page_id;
+  std::string id;
+  std::string display_name;
+  std::string description;
+  std::string group_id;  // empty: no group
+  ComponentStatus status = ComponentStatus::kOperational;
+  std::string status_reason;
+  absl::Time status_change_time;
+  int32_t position = 0;
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+struct ComponentChange {
+  std::string component_id;
+  ComponentStatus status = ComponentStatus::kUnspecified;
+};
+
+struct Incident {
+  std::string page_id;
+  std::string id;
+  std::string title;
+  IncidentKind kind = IncidentKind::kIncident;
+  IncidentStatus status = IncidentStatus::kUnspecified;
+  // The derived impact is stored too, so that lists and page status need no
+  // timeline; it is recomputed on every update by the domain rules.
+  Impact derived_impact = Impact::kNone;
+  Impact impact_override = Impact::kUnspecified;
+  std::vector<std::string> component_ids;  // affected, in the order given
+  std::optional<absl::Time> start_time;
+  std::optional<absl::Time> resolve_time;
+  std::optional<absl::Time> impact_start_time;
+  std::optional<absl::Time> impact_end_time;
+  std::optional<absl::Time> scheduled_start_time;
+  std::optional<absl::Time> scheduled_end_time;
+  bool manual_transitions = false;
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+struct IncidentUpdateRevision {
+  std::string body;
+  absl::Time display_time;
+  std::string display_time_zone;
+  absl::Time replace_time;
+  std::string replaced_by;
+};
+
+struct IncidentUpdate {
+  std::string page_id;
+  std::string incident_id;
+  std::string id;
+  // Assigned by storage on insert; orders updates with equal display times.
+  int64_t seq = 0;
+  IncidentStatus status = IncidentStatus::kUnspecified;  // unspecified: "Update"
+  IncidentStatus resulting_status = IncidentStatus::kUnspecified;
+  std::string body;
+  absl::Time display_time;
+  std::string display_time_zone;
+  absl::Time create_time;
+  std::string author;
+  std::vector<ComponentChange> component_changes;
+  bool notify = false;
+  bool reopen = false;
+  std::vector<IncidentUpdateRevision> previous_versions;  // oldest first
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+struct PostmortemSection {
+  std::string heading;
+  std::string body;
+};
+
+struct Postmortem {
+  std::string page_id;
+  std::string incident_id;
+  std::vector<PostmortemSection> sections;
+  PostmortemState state = PostmortemState::kDraft;
+  std::optional<absl::Time> publish_time;
+  std::string author;
+  int64_t revision = 0;  // content revision, 1 for the first draft
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;  // every write, content or state
+};
+
+struct CorrectiveAction {
+  std::string page_id;
+  std::string incident_id;
+  std::string id;
+  int64_t seq = 0;  // assigned by storage on insert; creation order
+  std::string description;
+  std::string owner;
+  ActionState state = ActionState::kOpen;
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+// A remembered client request id: the method it was used with, a
+// fingerprint of the request, and the resource the first call produced.
+struct RequestRecord {
+  std::string scope;  // the page id, or "" for page creation
+  std::string request_id;
+  std::string method;
+  std::string fingerprint;
+  std::string resource_name;
+  absl::Time create_time;
+};
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_STORAGE_MODEL_H_
