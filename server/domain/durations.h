@@ -30,7 +30,7 @@ IncidentDurations ComputeDurations(const Incident& incident,
                                    absl::Time now);
 
 // Human form for logs and incidentctl: "2h30m", "45m", "3d4h", "12s".
-std::string FormatDuration(absl::Duration d);
+std::string HumanDuration(absl::Duration d);
 
 }  // namespace incidentd::domain
 
