@@ -1,0 +1,172 @@
+// The MySQL repositories: each one runs its SQL through the Session of the
+// transaction it belongs to. Constructed by MysqlTransaction only.
+#ifndef INCIDENTD_STORAGE_MYSQL_REPOSITORIES_H_
+#define INCIDENTD_STORAGE_MYSQL_REPOSITORIES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "storage/model.h"
+#include "storage/mysql/session.h"
+#include "storage/store.h"
+
+namespace incidentd::storage::mysql {
+
+class MysqlPageRepository : public PageRepository {
+ public:
+  explicit MysqlPageRepository(Session& session) : session_(session) {}
+  absl::StatusOr<Page> Get(std::string_view page_id, Lock lock) override;
+  absl::StatusOr<std::vector<Page>> List(std::string_view after_id,
+                                         int limit) override;
+  absl::Status Insert(const Page& page) override;
+  absl::Status Update(const Page& page) override;
+  absl::Status Delete(std::string_view page_id) override;
+  absl::StatusOr<bool> HasChildren(std::string_view page_id) override;
+
+ private:
+  Session& session_;
+};
+
+class MysqlComponentRepository : public ComponentRepository {
+ public:
+  explicit MysqlComponentRepository(Session& session) : session_(session) {}
+  absl::StatusOr<Component> Get(std::string_view page_id, std::string_view id,
+                                Lock lock) override;
+  absl::StatusOr<std::vector<Component>> List(
+      std::string_view page_id, std::string_view group_id,
+      const std::optional<ComponentCursor>& after, int limit) override;
+  absl::Status Insert(const Component& component) override;
+  absl::Status Update(const Component& component) override;
+  absl::Status Delete(std::string_view page_id, std::string_view id) override;
+
+  absl::StatusOr<ComponentGroup> GetGroup(std::string_view page_id,
+                                          std::string_view id,
+                                          Lock lock) override;
+  absl::StatusOr<std::vector<ComponentGroup>> ListGroups(
+      std::string_view page_id, const std::optional<ComponentCursor>& after,
+      int limit) override;
+  absl::Status InsertGroup(const ComponentGroup& group) override;
+  absl::Status UpdateGroup(const ComponentGroup& group) override;
+  absl::Status DeleteGroup(std::string_view page_id,
+                           std::string_view id) override;
+
+ private:
+  Session& session_;
+};
+
+class MysqlIncidentRepository : public IncidentRepository {
+ public:
+  explicit MysqlIncidentRepository(Session& session) : session_(session) {}
+  absl::StatusOr<Incident> Get(std::string_view page_id, std::string_view id,
+                               Lock lock) override;
+  absl::StatusOr<std::vector<Incident>> List(
+      const IncidentQuery& query) override;
+  absl::StatusOr<std::vector<Incident>> ListOpen(
+      std::string_view page_id) override;
+  absl::StatusOr<bool> IsComponentInOpenIncident(
+      std::string_view page_id, std::string_view component_id) override;
+  absl::Status Insert(const Incident& incident) override;
+  absl::Status Update(const Incident& incident) override;
+  absl::StatusOr<std::vector<Incident>> LockDueMaintenance(absl::Time now,
+                                                           int limit) override;
+
+  absl::StatusOr<std::vector<IncidentUpdate>> ListUpdates(
+      std::string_view page_id, std::string_view incident_id,
+      const std::optional<UpdateCursor>& after, int limit) override;
+  absl::StatusOr<IncidentUpdate> GetUpdate(std::string_view page_id,
+                                           std::string_view incident_id,
+                                           std::string_view update_id,
+                                           Lock lock) override;
+  absl::StatusOr<int64_t> InsertUpdate(const IncidentUpdate& update) override;
+  absl::Status EditUpdate(const IncidentUpdate& update) override;
+
+ private:
+  // Runs an incidents SELECT (columns kIncidentColumns) and fills in the
+  // affected components of every row.
+  absl::StatusOr<std::vector<Incident>> QueryIncidents(
+      absl::string_view operation, absl::string_view sql_text,
+      absl::Span<const SqlValue> params);
+  absl::Status LoadComponents(std::vector<Incident>& incidents);
+  absl::Status InsertComponents(const Incident& incident);
+  // Fills in component changes and previous versions.
+  absl::Status LoadUpdateChildren(std::vector<IncidentUpdate>& updates);
+  absl::Status InsertRevision(const IncidentUpdate& update, int revision);
+
+  Session& session_;
+};
+
+class MysqlPostmortemRepository : public PostmortemRepository {
+ public:
+  explicit MysqlPostmortemRepository(Session& session) : session_(session) {}
+  absl::StatusOr<Postmortem> Get(std::string_view page_id,
+                                 std::string_view incident_id,
+                                 Lock lock) override;
+  absl::Status Insert(const Postmortem& postmortem) override;
+  absl::Status Update(const Postmortem& postmortem) override;
+  absl::StatusOr<std::vector<Postmortem>> ListRevisions(
+      std::string_view page_id, std::string_view incident_id,
+      int64_t before_revision, int limit) override;
+
+  absl::StatusOr<CorrectiveAction> GetAction(std::string_view page_id,
+                                             std::string_view incident_id,
+                                             std::string_view id,
+                                             Lock lock) override;
+  absl::StatusOr<std::vector<CorrectiveAction>> ListActions(
+      std::string_view page_id, std::string_view incident_id, int64_t after_seq,
+      int limit) override;
+  absl::StatusOr<int64_t> InsertAction(const CorrectiveAction& action) override;
+  absl::Status UpdateAction(const CorrectiveAction& action) override;
+
+ private:
+  absl::Status InsertSections(const Postmortem& postmortem);
+  // Records `postmortem` as revision postmortem.revision unless it exists.
+  absl::Status RecordRevision(const Postmortem& postmortem);
+
+  Session& session_;
+};
+
+class MysqlRequestRepository : public RequestRepository {
+ public:
+  explicit MysqlRequestRepository(Session& session) : session_(session) {}
+  absl::StatusOr<RequestRecord> Find(std::string_view scope,
+                                     std::string_view request_id) override;
+  absl::Status Insert(const RequestRecord& record) override;
+
+ private:
+  Session& session_;
+};
+
+// Shared by the repositories.
+
+// After an UPDATE ... WHERE version = ? changed no row: ABORTED when the row
+// exists (its version moved on), NOT_FOUND when it does not.
+// `exists_sql_text` selects 1 for the row given `key`.
+absl::Status StaleOrMissing(Session& session, absl::string_view what,
+                            absl::string_view exists_sql_text,
+                            absl::Span<const SqlValue> key);
+
+// Runs `insert_prefix` ("INSERT INTO t (a, b) VALUES ") for rows of
+// `width` values each, laid out one after another in `values`. Rows go in
+// chunks of power-of-two sizes (13 rows: 8, 4, 1), so few round trips and
+// few distinct statement texts serve any row count.
+absl::Status InsertRows(Session& session, absl::string_view operation,
+                        absl::string_view insert_prefix, int width,
+                        absl::Span<const SqlValue> values);
+
+// The status for a record that was not found, e.g. "page not found".
+absl::Status NotFound(absl::string_view what);
+
+// Rewrites the message of a status from a write, naming the record
+// ("page already exists") instead of the generic database text.
+absl::Status Named(absl::Status status, absl::string_view what);
+
+}  // namespace incidentd::storage::mysql
+
+#endif  // INCIDENTD_STORAGE_MYSQL_REPOSITORIES_H_
