@@ -1,0 +1,208 @@
+#include "client/commands.h"
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace incidentd::client {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+CommandLine Parse(const std::vector<std::string>& args,
+                  absl::string_view env = "") {
+  absl::StatusOr<CommandLine> line = ParseCommandLine(args, env);
+  EXPECT_OK(line);
+  return line.value_or(CommandLine());
+}
+
+TEST(ParseCommandLine, Defaults_AreLocalServerAndTenSeconds) {
+  CommandLine line = Parse({"health"});
+  EXPECT_EQ(line.client.target, "127.0.0.1:50051");
+  EXPECT_EQ(line.client.timeout, absl::Seconds(10));
+  EXPECT_THAT(line.words, ElementsAre("health"));
+}
+
+TEST(ParseCommandLine, ServerEnvironment_IsUsedUnlessTheFlagIsGiven) {
+  EXPECT_EQ(Parse({"health"}, "db:1").client.target, "db:1");
+  EXPECT_EQ(Parse({"--server", "x:2", "health"}, "db:1").client.target, "x:2");
+  EXPECT_EQ(Parse({"health", "--server=y:3"}, "db:1").client.target, "y:3");
+}
+
+TEST(ParseCommandLine, Timeout_AcceptsDurationsAndSeconds) {
+  EXPECT_EQ(Parse({"--timeout=500ms", "health"}).client.timeout,
+            absl::Milliseconds(500));
+  EXPECT_EQ(Parse({"--timeout", "3", "health"}).client.timeout,
+            absl::Seconds(3));
+}
+
+TEST(ParseCommandLine, BadTimeout_IsUsageError) {
+  EXPECT_CODE(ParseCommandLine({"--timeout=soon", "health"}, ""),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseCommandLine({"--timeout=0s", "health"}, ""),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ParseCommandLine, FlagsMayComeAnywhereAndRepeat) {
+  CommandLine line =
+      Parse({"incidents", "create", "--title", "T", "acme", "--component=a",
+             "--body=B", "--component", "b=partial-outage", "--notify"});
+  EXPECT_THAT(line.words, ElementsAre("incidents", "create", "acme"));
+  EXPECT_THAT(line.flags["component"], ElementsAre("a", "b=partial-outage"));
+  EXPECT_THAT(line.flags["title"], ElementsAre("T"));
+  EXPECT_EQ(line.flags.count("notify"), 1u);
+}
+
+TEST(ParseCommandLine, ShortFileFlag_Repeats) {
+  CommandLine line = Parse({"apply", "-f", "a.json", "--file=b.json"});
+  EXPECT_THAT(line.words, ElementsAre("apply"));
+  EXPECT_THAT(line.flags["f"], ElementsAre("a.json", "b.json"));
+}
+
+TEST(ParseCommandLine, DoubleDash_EndsFlags) {
+  CommandLine line = Parse({"pages", "create", "--", "x", "--not-a-flag"});
+  EXPECT_THAT(line.words,
+              ElementsAre("pages", "create", "x", "--not-a-flag"));
+}
+
+TEST(ParseCommandLine, UnknownFlagOrMissingValue_IsUsageError) {
+  EXPECT_CODE(ParseCommandLine({"health", "--bogus"}, ""),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseCommandLine({"health", "-x"}, ""),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseCommandLine({"post", "p/i", "--body"}, ""),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseCommandLine({"incidents", "list", "p", "--open=yes"}, ""),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ParseCommandLine, Help_IsRecognised) {
+  EXPECT_TRUE(Parse({"--help"}).help);
+  EXPECT_TRUE(Parse({"-h"}).help);
+}
+
+TEST(BuildCommand, EveryDocumentedCommand_Builds) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"pages", "list"},
+      {"pages", "get", "acme"},
+      {"pages", "create", "acme", "Acme Inc", "--time-zone", "UTC"},
+      {"components", "list", "acme"},
+      {"components", "get", "acme/api"},
+      {"groups", "list", "pages/acme"},
+      {"incidents", "list", "acme", "--open", "--kind=maintenance"},
+      {"incidents", "get", "acme/outage"},
+      {"incidents", "create", "acme", "--title", "T", "--body", "B",
+       "--status", "identified", "--component", "api=major-outage",
+       "--component", "web"},
+      {"updates", "list", "pages/acme/incidents/outage"},
+      {"post", "acme/outage", "--status", "monitoring", "--body", "B",
+       "--notify", "--display-time", "2025-09-09T13:53:00+02:00"},
+      {"post", "acme/outage", "--body", "Just an update"},
+      {"resolve", "acme/outage", "--body", "Fixed"},
+      {"postmortem", "get", "acme/outage"},
+      {"postmortem", "publish", "acme/outage"},
+      {"postmortem", "unpublish", "acme/outage"},
+      {"actions", "list", "acme/outage"},
+      {"status", "acme"},
+      {"health"},
+      {"apply", "-f", "a.json", "-f", "b.json"},
+  };
+  for (const auto& args : commands) {
+    EXPECT_OK(BuildCommand(Parse(args))) << args[0];
+  }
+}
+
+TEST(BuildCommand, UsageErrors_AreInvalidArgument) {
+  const std::vector<std::vector<std::string>> commands = {
+      {},
+      {"frobnicate"},
+      {"pages"},
+      {"pages", "delete", "acme"},
+      {"pages", "get"},
+      {"pages", "get", "a", "b"},
+      {"incidents", "get", "outage"},  // no page: ambiguous
+      {"incidents", "list", "acme", "--open", "--closed"},
+      {"incidents", "list", "acme", "--kind", "outage"},
+      {"incidents", "create", "acme", "--body", "B"},  // no title
+      {"incidents", "create", "acme", "--title", "T", "--body", "B",
+       "--status", "solved"},
+      {"post", "acme/outage"},  // no body
+      {"post", "acme/outage", "--body", "B", "--component", "api"},
+      {"post", "acme/outage", "--body", "B", "--display-time", "yesterday"},
+      {"resolve", "acme/outage", "--body", "B", "--status", "monitoring"},
+      {"postmortem", "delete", "acme/outage"},
+      {"status"},
+      {"health", "now"},
+      {"apply"},
+      {"apply", "-f", "a.json", "--title", "T"},
+  };
+  for (const auto& args : commands) {
+    absl::StatusOr<CommandLine> line = ParseCommandLine(args, "");
+    ASSERT_OK(line);
+    EXPECT_CODE(BuildCommand(*line), absl::StatusCode::kInvalidArgument)
+        << (args.empty() ? "(none)" : args[0]);
+  }
+}
+
+TEST(ParseEnumFlag, AcceptsLowerUpperAndDashes) {
+  const auto& type = *v1::ComponentStatus::Value_descriptor();
+  EXPECT_EQ(ParseEnumFlag(type, "component", "partial-outage").value(),
+            v1::ComponentStatus::PARTIAL_OUTAGE);
+  EXPECT_EQ(ParseEnumFlag(type, "component", "PARTIAL_OUTAGE").value(),
+            v1::ComponentStatus::PARTIAL_OUTAGE);
+  EXPECT_EQ(ParseEnumFlag(type, "component", "operational").value(),
+            v1::ComponentStatus::OPERATIONAL);
+}
+
+TEST(ParseEnumFlag, UpdateStatus_MeansKeepTheStatus) {
+  EXPECT_EQ(ParseEnumFlag(*v1::IncidentStatus::Value_descriptor(), "status",
+                          "update")
+                .value(),
+            v1::IncidentStatus::VALUE_UNSPECIFIED);
+}
+
+TEST(ParseEnumFlag, UnknownOrUnspecified_IsUsageErrorListingTheChoices) {
+  const auto& type = *v1::IncidentStatus::Value_descriptor();
+  absl::StatusOr<int> bad = ParseEnumFlag(type, "status", "solved");
+  EXPECT_CODE(bad, absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("investigating, identified"));
+  EXPECT_CODE(ParseEnumFlag(type, "status", "value-unspecified"),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RunIncidentctl, Help_PrintsUsageAndExitsZero) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunIncidentctl({"--help"}, "", out, err), 0);
+  EXPECT_THAT(out.str(), HasSubstr("incidents get INCIDENT"));
+  EXPECT_THAT(out.str(), HasSubstr("productsup/ceph-2025-09"));
+  EXPECT_THAT(err.str(), IsEmpty());
+}
+
+TEST(RunIncidentctl, UsageError_ExitsTwoWithMessageOnStderr) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunIncidentctl({"incidents", "get", "outage"}, "", out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("incidentctl: "));
+  EXPECT_THAT(err.str(), HasSubstr("PAGE/ID"));
+  EXPECT_THAT(out.str(), IsEmpty());
+}
+
+TEST(ToJson, ListItemsAreOneLine_SingleResourcesIndented) {
+  v1::Page page;
+  page.set_name("pages/acme");
+  page.set_display_name("Acme");
+  EXPECT_EQ(ToJson(page, false),
+            R"({"name":"pages/acme","displayName":"Acme"})");
+  std::string pretty = ToJson(page, true);
+  EXPECT_THAT(pretty, HasSubstr("\n"));
+  EXPECT_THAT(pretty, HasSubstr("\"displayName\": \"Acme\""));
+}
+
+}  // namespace
+}  // namespace incidentd::client

@@ -1,0 +1,25 @@
+#include "server/logging.h"
+
+#include "gtest/gtest.h"
+
+namespace incidentd {
+namespace {
+
+TEST(LoggingTest, FormatLogLine_TimestampLevelComponentMessage) {
+  absl::Time t = absl::FromUnixMicros(1795216321123456);  // 2026-11-20T23:12:01
+  EXPECT_EQ(FormatLogLine(t, LogLevel::kInfo, "rpc", "hello"),
+            "2026-11-20T23:12:01.123456Z INFO [rpc] hello");
+  EXPECT_EQ(FormatLogLine(t, LogLevel::kWarn, "health", "x"),
+            "2026-11-20T23:12:01.123456Z WARN [health] x");
+  EXPECT_EQ(FormatLogLine(t, LogLevel::kError, "main", "y"),
+            "2026-11-20T23:12:01.123456Z ERROR [main] y");
+}
+
+TEST(LoggingTest, FormatLogLine_WholeSecondsKeepSixDigits) {
+  absl::Time t = absl::FromUnixSeconds(0);
+  EXPECT_EQ(FormatLogLine(t, LogLevel::kInfo, "c", "m"),
+            "1970-01-01T00:00:00.000000Z INFO [c] m");
+}
+
+}  // namespace
+}  // namespace incidentd
