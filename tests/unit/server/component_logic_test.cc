@@ -19,7 +19,8 @@ TEST_F(ComponentLogicTest, CreateComponent_WithoutId_GetsAGeneratedOne) {
   v1::CreateComponentRequest r;
   r.set_parent("pages/acme");
   r.mutable_component()->set_display_name("API");
-  ASSERT_OK_AND_ASSIGN(v1::Component c, components_.CreateComponent(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Component c,
+                       components_.CreateComponent(r, kNoDeadline));
   EXPECT_EQ(c.name().rfind("pages/acme/components/", 0), 0u) << c.name();
 }
 
@@ -27,7 +28,8 @@ TEST_F(ComponentLogicTest, CreateComponent_UnknownPage_IsNotFound) {
   v1::CreateComponentRequest r;
   r.set_parent("pages/nope");
   r.mutable_component()->set_display_name("API");
-  EXPECT_CODE(components_.CreateComponent(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(components_.CreateComponent(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
 TEST_F(ComponentLogicTest, CreateComponent_UnknownGroup_IsNotFound) {
@@ -36,10 +38,12 @@ TEST_F(ComponentLogicTest, CreateComponent_UnknownGroup_IsNotFound) {
   r.set_parent("pages/acme");
   r.mutable_component()->set_display_name("API");
   r.mutable_component()->set_group("pages/acme/componentGroups/nope");
-  EXPECT_CODE(components_.CreateComponent(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(components_.CreateComponent(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
-TEST_F(ComponentLogicTest, CreateComponent_GroupOfAnotherPage_IsInvalidArgument) {
+TEST_F(ComponentLogicTest,
+       CreateComponent_GroupOfAnotherPage_IsInvalidArgument) {
   MakePage("acme");
   v1::CreateComponentRequest r;
   r.set_parent("pages/acme");
@@ -58,15 +62,18 @@ TEST_F(ComponentLogicTest, SetComponentStatus_RecordsStatusReasonAndTime) {
   r.set_status(v1::ComponentStatus::UNDER_MAINTENANCE);
   r.set_reason("Planned database failover");
   r.set_etag(c.etag());
-  ASSERT_OK_AND_ASSIGN(v1::Component set, components_.SetComponentStatus(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Component set,
+                       components_.SetComponentStatus(r, kNoDeadline));
   EXPECT_EQ(set.status(), v1::ComponentStatus::UNDER_MAINTENANCE);
   EXPECT_EQ(set.status_reason(), "Planned database failover");
   EXPECT_EQ(FromTs(set.status_change_time()), clock_.Now());
   // The old etag is stale now.
-  EXPECT_CODE(components_.SetComponentStatus(r, kNoDeadline), absl::StatusCode::kAborted);
+  EXPECT_CODE(components_.SetComponentStatus(r, kNoDeadline),
+              absl::StatusCode::kAborted);
 }
 
-TEST_F(ComponentLogicTest, SetComponentStatus_UnspecifiedOrUnknownStatus_IsInvalidArgument) {
+TEST_F(ComponentLogicTest,
+       SetComponentStatus_UnspecifiedOrUnknownStatus_IsInvalidArgument) {
   MakePage("acme");
   v1::Component c = MakeComponent("acme", "db");
   v1::SetComponentStatusRequest r;
@@ -89,7 +96,8 @@ TEST_F(ComponentLogicTest, SetComponentStatus_EmptyReason_IsInvalidArgument) {
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(ComponentLogicTest, DeleteComponent_WhileAnOpenIncidentListsIt_IsFailedPrecondition) {
+TEST_F(ComponentLogicTest,
+       DeleteComponent_WhileAnOpenIncidentListsIt_IsFailedPrecondition) {
   MakePage("acme");
   v1::Component c = MakeComponent("acme", "api");
   ASSERT_OK(incidents_.CreateIncident(IncidentRequest("acme", "delta", "api"),
@@ -100,7 +108,8 @@ TEST_F(ComponentLogicTest, DeleteComponent_WhileAnOpenIncidentListsIt_IsFailedPr
               absl::StatusCode::kFailedPrecondition);
 
   ASSERT_OK(incidents_.PostIncidentUpdate(
-      Post("pages/acme/incidents/delta", v1::IncidentStatus::RESOLVED), kNoDeadline));
+      Post("pages/acme/incidents/delta", v1::IncidentStatus::RESOLVED),
+      kNoDeadline));
   EXPECT_OK(components_.DeleteComponent(del, kNoDeadline));
 }
 
@@ -116,7 +125,8 @@ TEST_F(ComponentLogicTest, UpdateComponent_MovesItIntoAGroup) {
   *r.mutable_component() = c;
   r.mutable_component()->set_group("pages/acme/componentGroups/core");
   *r.mutable_update_mask() = Mask({"group"});
-  ASSERT_OK_AND_ASSIGN(v1::Component moved, components_.UpdateComponent(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Component moved,
+                       components_.UpdateComponent(r, kNoDeadline));
   EXPECT_EQ(moved.group(), "pages/acme/componentGroups/core");
   EXPECT_EQ(moved.display_name(), c.display_name());
 }
@@ -189,8 +199,10 @@ TEST_F(ComponentLogicTest, CreateComponentGroup_SameRequestIdTwice_CreatesOne) {
   g.set_parent("pages/acme");
   g.mutable_group()->set_display_name("Core");
   g.set_request_id("g-1");
-  ASSERT_OK_AND_ASSIGN(v1::ComponentGroup a, components_.CreateComponentGroup(g, kNoDeadline));
-  ASSERT_OK_AND_ASSIGN(v1::ComponentGroup b, components_.CreateComponentGroup(g, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::ComponentGroup a,
+                       components_.CreateComponentGroup(g, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::ComponentGroup b,
+                       components_.CreateComponentGroup(g, kNoDeadline));
   EXPECT_EQ(a.name(), b.name());
   EXPECT_EQ(store_.Snapshot().groups.size(), 1u);
 }

@@ -149,7 +149,8 @@ TEST_F(ConfigTest, OutOfRangeValues_AreInvalidArgument) {
 }
 
 TEST_F(ConfigTest, DescribeConfig_NeverShowsThePassword) {
-  ASSERT_OK(ApplyEnvironment(Env({{"INCIDENTD_MYSQL_PASSWORD", "hunter2-secret"}})));
+  ASSERT_OK(
+      ApplyEnvironment(Env({{"INCIDENTD_MYSQL_PASSWORD", "hunter2-secret"}})));
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
   std::string line = DescribeConfig(c);
   EXPECT_EQ(line.find("hunter2-secret"), std::string::npos) << line;

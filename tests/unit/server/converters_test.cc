@@ -102,7 +102,8 @@ TEST(ConvertersTest, ComponentGroup_RoundTrips) {
   g.version = 1;
   v1::ComponentGroup proto = ToProto(g);
   EXPECT_EQ(proto.name(), "pages/exalate/componentGroups/jira-cloud");
-  ASSERT_OK_AND_ASSIGN(ComponentGroup back, FromProto(proto, "exalate", "group"));
+  ASSERT_OK_AND_ASSIGN(ComponentGroup back,
+                       FromProto(proto, "exalate", "group"));
   EXPECT_EQ(back.id, g.id);
   EXPECT_EQ(back.display_name, g.display_name);
   EXPECT_EQ(back.position, 2);
@@ -209,9 +210,8 @@ TEST(ConvertersTest, IncidentUpdate_RoundTrips) {
                          {"api", ComponentStatus::kOperational}};
   u.notify = true;
   u.reopen = true;
-  u.previous_versions = {
-      {"first body", T(1), "UTC", T(2), "alice"},
-      {"second body", T(3), "Europe/Paris", T(4), "bob"}};
+  u.previous_versions = {{"first body", T(1), "UTC", T(2), "alice"},
+                         {"second body", T(3), "Europe/Paris", T(4), "bob"}};
   u.update_time = T(1690000002000000);
   u.version = 3;
 
@@ -286,8 +286,9 @@ TEST(ConvertersTest, Postmortem_RoundTrips) {
   v1::Postmortem proto = ToProto(p);
   EXPECT_EQ(proto.name(), "pages/posthog/incidents/ingestion-lag/postmortem");
   EXPECT_EQ(proto.state(), v1::Postmortem::PUBLISHED);
-  ASSERT_OK_AND_ASSIGN(Postmortem back,
-                       FromProto(proto, "posthog", "ingestion-lag", "postmortem"));
+  ASSERT_OK_AND_ASSIGN(
+      Postmortem back,
+      FromProto(proto, "posthog", "ingestion-lag", "postmortem"));
   ASSERT_EQ(back.sections.size(), 2u);
   EXPECT_EQ(back.sections[1].heading, "Root cause");
   EXPECT_EQ(back.sections[1].body, "Hot partition.");
@@ -343,7 +344,8 @@ TEST(ConvertersTest, Durations_ToProto) {
   EXPECT_EQ(proto.time_to_resolve().seconds(), 9000);
   EXPECT_FALSE(proto.has_impact_duration());
   ASSERT_EQ(proto.time_in_status_size(), 2);
-  EXPECT_EQ(proto.time_in_status(0).status(), v1::IncidentStatus::INVESTIGATING);
+  EXPECT_EQ(proto.time_in_status(0).status(),
+            v1::IncidentStatus::INVESTIGATING);
   EXPECT_EQ(proto.time_in_status(1).duration().seconds(), 1);
   EXPECT_EQ(proto.time_in_status(1).duration().nanos(), 500000000);
 }
@@ -352,11 +354,10 @@ TEST(ConvertersTest, PageStatus_NamesCausesAsResources) {
   domain::PageStatusSummary summary;
   summary.indicator = domain::Indicator::kMajor;
   summary.description = "Partial System Outage";
-  summary.causes = {
-      {domain::StatusCause::Kind::kComponent, "api", domain::Indicator::kMajor,
-       "API: Partial Outage"},
-      {domain::StatusCause::Kind::kIncident, "delta", domain::Indicator::kMinor,
-       "Delta: impact Minor"}};
+  summary.causes = {{domain::StatusCause::Kind::kComponent, "api",
+                     domain::Indicator::kMajor, "API: Partial Outage"},
+                    {domain::StatusCause::Kind::kIncident, "delta",
+                     domain::Indicator::kMinor, "Delta: impact Minor"}};
   Component api;
   api.page_id = "acme";
   api.id = "api";
@@ -407,7 +408,8 @@ TEST(ConvertersTest, Etag_RoundTripsItsVersion) {
 
 TEST(ConvertersTest, Etag_NotOurs_IsInvalidArgument) {
   for (const char* bad : {"42", "v", "v0", "v-1", "v+1", "v01", "w1", "v1x"}) {
-    EXPECT_CODE(VersionFromEtag("etag", bad), absl::StatusCode::kInvalidArgument)
+    EXPECT_CODE(VersionFromEtag("etag", bad),
+                absl::StatusCode::kInvalidArgument)
         << bad;
   }
 }

@@ -54,8 +54,8 @@ TEST(ExecutorTest, Submit_FullQueue_IsResourceExhaustedAtOnceAndNeverRuns) {
   ASSERT_OK(executor.Submit(Far(clock), count));
   ASSERT_OK(executor.Submit(Far(clock), count));
   std::atomic<bool> rejected_ran{false};
-  absl::Status full = executor.Submit(
-      Far(clock), [&](absl::Status) { rejected_ran = true; });
+  absl::Status full =
+      executor.Submit(Far(clock), [&](absl::Status) { rejected_ran = true; });
   EXPECT_CODE(full, absl::StatusCode::kResourceExhausted);
 
   blocker.release.Notify();
@@ -64,7 +64,8 @@ TEST(ExecutorTest, Submit_FullQueue_IsResourceExhaustedAtOnceAndNeverRuns) {
   EXPECT_FALSE(rejected_ran.load());
 }
 
-TEST(ExecutorTest, Submit_DeadlinePassedWhileQueued_IsNotRunAndReportsDeadlineExceeded) {
+TEST(ExecutorTest,
+     Submit_DeadlinePassedWhileQueued_IsNotRunAndReportsDeadlineExceeded) {
   FakeClock clock;
   Executor executor(1, 4, clock);
   Blocker blocker;
@@ -73,11 +74,11 @@ TEST(ExecutorTest, Submit_DeadlinePassedWhileQueued_IsNotRunAndReportsDeadlineEx
 
   absl::Notification reported;
   absl::Status seen;
-  ASSERT_OK(executor.Submit(clock.Now() + absl::Seconds(1),
-                            [&](absl::Status ready) {
-                              seen = ready;
-                              reported.Notify();
-                            }));
+  ASSERT_OK(
+      executor.Submit(clock.Now() + absl::Seconds(1), [&](absl::Status ready) {
+        seen = ready;
+        reported.Notify();
+      }));
   clock.Advance(absl::Seconds(2));  // the deadline passes while it waits
   blocker.release.Notify();
   reported.WaitForNotification();
@@ -89,11 +90,11 @@ TEST(ExecutorTest, Submit_DeadlineNotPassed_RunsWithOk) {
   Executor executor(1, 4, clock);
   absl::Notification reported;
   absl::Status seen = absl::UnknownError("not run");
-  ASSERT_OK(executor.Submit(clock.Now() + absl::Seconds(1),
-                            [&](absl::Status ready) {
-                              seen = ready;
-                              reported.Notify();
-                            }));
+  ASSERT_OK(
+      executor.Submit(clock.Now() + absl::Seconds(1), [&](absl::Status ready) {
+        seen = ready;
+        reported.Notify();
+      }));
   reported.WaitForNotification();
   EXPECT_OK(seen);
 }
@@ -126,13 +127,14 @@ TEST(ExecutorTest, Shutdown_QueuedTasksAreToldUnavailable) {
   ASSERT_OK(executor.Submit(Far(clock), blocker.Task()));
   blocker.started.WaitForNotification();
   absl::Status seen;
-  ASSERT_OK(executor.Submit(Far(clock), [&](absl::Status ready) { seen = ready; }));
+  ASSERT_OK(
+      executor.Submit(Far(clock), [&](absl::Status ready) { seen = ready; }));
 
   std::thread stopper([&] { executor.Shutdown(); });
   // Shutdown has begun once new work is refused; only then may the running
   // task finish, so that the queued one is reached after the stop.
-  while (!absl::IsUnavailable(
-      executor.Submit(Far(clock), [](absl::Status) {}))) {
+  while (
+      !absl::IsUnavailable(executor.Submit(Far(clock), [](absl::Status) {}))) {
     std::this_thread::yield();
   }
   blocker.release.Notify();

@@ -22,7 +22,8 @@ absl::Status CheckedUpdate(Map& map, const Key& key,
                            const typename Map::mapped_type& record,
                            const char* what) {
   auto it = map.find(key);
-  if (it == map.end()) return absl::NotFoundError(std::string(what) + " not found");
+  if (it == map.end())
+    return absl::NotFoundError(std::string(what) + " not found");
   if (it->second.version != record.version - 1) {
     return absl::AbortedError(std::string(what) + " changed concurrently");
   }
@@ -111,14 +112,17 @@ class Components final : public storage::ComponentRepository {
       }
       all.push_back(c);
     }
-    std::sort(all.begin(), all.end(), [](const Component& a, const Component& b) {
-      return std::make_pair(a.position, a.id) < std::make_pair(b.position, b.id);
-    });
+    std::sort(all.begin(), all.end(),
+              [](const Component& a, const Component& b) {
+                return std::make_pair(a.position, a.id) <
+                       std::make_pair(b.position, b.id);
+              });
     if (static_cast<int>(all.size()) > limit) all.resize(limit);
     return all;
   }
   absl::Status Insert(const Component& c) override {
-    if (!s_.pages.count(c.page_id)) return absl::NotFoundError("page not found");
+    if (!s_.pages.count(c.page_id))
+      return absl::NotFoundError("page not found");
     if (!s_.components.emplace(Key(c), c).second) {
       return absl::AlreadyExistsError("component already exists");
     }
@@ -171,7 +175,8 @@ class Components final : public storage::ComponentRepository {
     return CheckedUpdate(s_.groups, FakeStore::Key2{g.page_id, g.id}, g,
                          "component group");
   }
-  absl::Status DeleteGroup(std::string_view page, std::string_view id) override {
+  absl::Status DeleteGroup(std::string_view page,
+                           std::string_view id) override {
     if (s_.groups.erase({S(page), S(id)}) == 0) {
       return absl::NotFoundError("component group not found");
     }
@@ -192,7 +197,8 @@ class Incidents final : public storage::IncidentRepository {
   absl::StatusOr<Incident> Get(std::string_view page, std::string_view id,
                                Lock) override {
     auto it = s_.incidents.find({S(page), S(id)});
-    if (it == s_.incidents.end()) return absl::NotFoundError("incident not found");
+    if (it == s_.incidents.end())
+      return absl::NotFoundError("incident not found");
     return it->second;
   }
   absl::StatusOr<std::vector<Incident>> List(const IncidentQuery& q) override {
@@ -200,8 +206,10 @@ class Incidents final : public storage::IncidentRepository {
     for (const auto& [key, i] : s_.incidents) {
       if (key.first != q.page_id) continue;
       if (q.kind != IncidentKind::kUnspecified && i.kind != q.kind) continue;
-      if (q.state == IncidentQuery::State::kOpen && !IsOpenStatus(i.status)) continue;
-      if (q.state == IncidentQuery::State::kClosed && IsOpenStatus(i.status)) continue;
+      if (q.state == IncidentQuery::State::kOpen && !IsOpenStatus(i.status))
+        continue;
+      if (q.state == IncidentQuery::State::kClosed && IsOpenStatus(i.status))
+        continue;
       if (!q.component_id.empty() &&
           std::find(i.component_ids.begin(), i.component_ids.end(),
                     q.component_id) == i.component_ids.end()) {
@@ -220,7 +228,8 @@ class Incidents final : public storage::IncidentRepository {
     if (static_cast<int>(all.size()) > q.limit) all.resize(q.limit);
     return all;
   }
-  absl::StatusOr<std::vector<Incident>> ListOpen(std::string_view page) override {
+  absl::StatusOr<std::vector<Incident>> ListOpen(
+      std::string_view page) override {
     std::vector<Incident> all;
     for (const auto& [key, i] : s_.incidents) {
       if (key.first == page && IsOpenStatus(i.status)) all.push_back(i);
@@ -253,13 +262,16 @@ class Incidents final : public storage::IncidentRepository {
                                                            int limit) override {
     std::vector<Incident> due;
     for (const auto& [key, i] : s_.incidents) {
-      if (i.kind != IncidentKind::kMaintenance || i.manual_transitions) continue;
+      if (i.kind != IncidentKind::kMaintenance || i.manual_transitions)
+        continue;
       const bool start = i.status == IncidentStatus::kScheduled &&
-                         i.scheduled_start_time && *i.scheduled_start_time <= now;
+                         i.scheduled_start_time &&
+                         *i.scheduled_start_time <= now;
       const bool end = (i.status == IncidentStatus::kInProgress ||
                         i.status == IncidentStatus::kVerifying) &&
                        i.scheduled_end_time && *i.scheduled_end_time <= now;
-      if ((start || end) && static_cast<int>(due.size()) < limit) due.push_back(i);
+      if ((start || end) && static_cast<int>(due.size()) < limit)
+        due.push_back(i);
     }
     return due;
   }
@@ -296,7 +308,8 @@ class Incidents final : public storage::IncidentRepository {
     }
     IncidentUpdate stored = u;
     stored.seq = s_.next_update_seq++;
-    if (!s_.updates.emplace(FakeStore::Key3{u.page_id, u.incident_id, u.id}, stored)
+    if (!s_.updates
+             .emplace(FakeStore::Key3{u.page_id, u.incident_id, u.id}, stored)
              .second) {
       return absl::AlreadyExistsError("update already exists");
     }
@@ -314,7 +327,8 @@ class Incidents final : public storage::IncidentRepository {
   }
   static void SortNewestFirst(std::vector<Incident>& v) {
     std::sort(v.begin(), v.end(), [](const Incident& a, const Incident& b) {
-      return std::make_pair(SortTime(a), a.id) > std::make_pair(SortTime(b), b.id);
+      return std::make_pair(SortTime(a), a.id) >
+             std::make_pair(SortTime(b), b.id);
     });
   }
   FakeStore::State& s_;
@@ -333,7 +347,8 @@ class Postmortems final : public storage::PostmortemRepository {
   }
   absl::Status Insert(const Postmortem& p) override {
     const FakeStore::Key2 key{p.page_id, p.incident_id};
-    if (!s_.incidents.count(key)) return absl::NotFoundError("incident not found");
+    if (!s_.incidents.count(key))
+      return absl::NotFoundError("incident not found");
     if (!s_.postmortems.emplace(key, p).second) {
       return absl::AlreadyExistsError("postmortem already exists");
     }
@@ -360,7 +375,8 @@ class Postmortems final : public storage::PostmortemRepository {
   }
   absl::StatusOr<CorrectiveAction> GetAction(std::string_view page,
                                              std::string_view incident,
-                                             std::string_view id, Lock) override {
+                                             std::string_view id,
+                                             Lock) override {
     auto it = s_.actions.find({S(page), S(incident), S(id)});
     if (it == s_.actions.end()) {
       return absl::NotFoundError("corrective action not found");
@@ -390,7 +406,8 @@ class Postmortems final : public storage::PostmortemRepository {
     }
     CorrectiveAction stored = a;
     stored.seq = s_.next_action_seq++;
-    if (!s_.actions.emplace(FakeStore::Key3{a.page_id, a.incident_id, a.id}, stored)
+    if (!s_.actions
+             .emplace(FakeStore::Key3{a.page_id, a.incident_id, a.id}, stored)
              .second) {
       return absl::AlreadyExistsError("corrective action already exists");
     }
@@ -412,11 +429,13 @@ class Requests final : public storage::RequestRepository {
   absl::StatusOr<RequestRecord> Find(std::string_view scope,
                                      std::string_view id) override {
     auto it = s_.requests.find({S(scope), S(id)});
-    if (it == s_.requests.end()) return absl::NotFoundError("request not found");
+    if (it == s_.requests.end())
+      return absl::NotFoundError("request not found");
     return it->second;
   }
   absl::Status Insert(const RequestRecord& r) override {
-    if (!s_.requests.emplace(FakeStore::Key2{r.scope, r.request_id}, r).second) {
+    if (!s_.requests.emplace(FakeStore::Key2{r.scope, r.request_id}, r)
+             .second) {
       return absl::AlreadyExistsError("request id already recorded");
     }
     return absl::OkStatus();
@@ -429,7 +448,11 @@ class Requests final : public storage::RequestRepository {
 class Tx final : public storage::Transaction {
  public:
   explicit Tx(FakeStore::State& s)
-      : pages_(s), components_(s), incidents_(s), postmortems_(s), requests_(s) {}
+      : pages_(s),
+        components_(s),
+        incidents_(s),
+        postmortems_(s),
+        requests_(s) {}
   storage::PageRepository& pages() override { return pages_; }
   storage::ComponentRepository& components() override { return components_; }
   storage::IncidentRepository& incidents() override { return incidents_; }

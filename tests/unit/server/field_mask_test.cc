@@ -66,7 +66,8 @@ TEST(FieldMaskTest, SubfieldPath_IsInvalidArgument) {
 }
 
 TEST(FieldMaskTest, StarWithOtherPaths_IsInvalidArgument) {
-  EXPECT_CODE(ResolvePage(Mask({"*", "url"})), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ResolvePage(Mask({"*", "url"})),
+              absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -18,8 +18,8 @@ class IncidentLogicTest : public LogicTest {
   }
 
   v1::Incident Open() {
-    absl::StatusOr<v1::Incident> i =
-        incidents_.CreateIncident(IncidentRequest("acme", "delta", "api"), kNoDeadline);
+    absl::StatusOr<v1::Incident> i = incidents_.CreateIncident(
+        IncidentRequest("acme", "delta", "api"), kNoDeadline);
     EXPECT_TRUE(i.ok()) << i.status();
     return i.value_or(v1::Incident());
   }
@@ -32,8 +32,10 @@ class IncidentLogicTest : public LogicTest {
     r.mutable_incident()->set_title("Database upgrade");
     r.mutable_incident()->set_kind(v1::Incident::MAINTENANCE);
     r.mutable_incident()->add_components(kDb);
-    *r.mutable_incident()->mutable_scheduled_start_time() = Ts(clock_.Now() + start_in);
-    *r.mutable_incident()->mutable_scheduled_end_time() = Ts(clock_.Now() + end_in);
+    *r.mutable_incident()->mutable_scheduled_start_time() =
+        Ts(clock_.Now() + start_in);
+    *r.mutable_incident()->mutable_scheduled_end_time() =
+        Ts(clock_.Now() + end_in);
     r.mutable_first_update()->set_body("We will upgrade the database.");
     return r;
   }
@@ -48,7 +50,8 @@ TEST_F(IncidentLogicTest, CreateIncident_FirstStatusDefaultsToInvestigating) {
   EXPECT_FALSE(i.has_resolve_time());
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_AppliesComponentChangesAndDerivesImpact) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_AppliesComponentChangesAndDerivesImpact) {
   v1::Incident i = Open();
   EXPECT_EQ(i.impact(), v1::Impact::MAJOR);
   v1::Component api = GetComponent(kApi);
@@ -65,22 +68,26 @@ TEST_F(IncidentLogicTest, CreateIncident_FirstUpdateTakesThePagesTimeZone) {
   EXPECT_EQ(full.updates(0).label(), "Investigating");
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_MaintenanceStatusOnAnIncident_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_MaintenanceStatusOnAnIncident_IsInvalidArgument) {
   v1::CreateIncidentRequest r = IncidentRequest("acme", "delta", "api");
   r.mutable_first_update()->set_status(v1::IncidentStatus::SCHEDULED);
   EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_UnknownComponent_IsNotFoundAndWritesNothing) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_UnknownComponent_IsNotFoundAndWritesNothing) {
   v1::CreateIncidentRequest r = IncidentRequest("acme", "delta", "api");
   r.mutable_incident()->add_components("pages/acme/components/ghost");
-  EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
   EXPECT_TRUE(store_.Snapshot().incidents.empty());
   EXPECT_EQ(GetComponent(kApi).status(), v1::ComponentStatus::OPERATIONAL);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_ComponentOfAnotherPage_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_ComponentOfAnotherPage_IsInvalidArgument) {
   v1::CreateIncidentRequest r = IncidentRequest("acme", "delta", "");
   r.mutable_incident()->add_components("pages/other/components/api");
   EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
@@ -97,52 +104,63 @@ TEST_F(IncidentLogicTest, CreateIncident_WithoutBody_IsInvalidArgument) {
 TEST_F(IncidentLogicTest, CreateIncident_TooManyComponents_IsInvalidArgument) {
   v1::CreateIncidentRequest r = IncidentRequest("acme", "delta", "");
   for (int k = 0; k < 101; ++k) {
-    r.mutable_incident()->add_components("pages/acme/components/c" + std::to_string(k));
+    r.mutable_incident()->add_components("pages/acme/components/c" +
+                                         std::to_string(k));
   }
   EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_MaintenanceWithoutScheduledTimes_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_MaintenanceWithoutScheduledTimes_IsInvalidArgument) {
   v1::CreateIncidentRequest r = Maintenance(absl::Hours(1), absl::Hours(2));
   r.mutable_incident()->clear_scheduled_end_time();
   EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_MaintenanceEndingBeforeItStarts_IsInvalidArgument) {
-  EXPECT_CODE(incidents_.CreateIncident(Maintenance(absl::Hours(2), absl::Hours(1)),
-                                        kNoDeadline),
+TEST_F(IncidentLogicTest,
+       CreateIncident_MaintenanceEndingBeforeItStarts_IsInvalidArgument) {
+  EXPECT_CODE(incidents_.CreateIncident(
+                  Maintenance(absl::Hours(2), absl::Hours(1)), kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_Maintenance_IsScheduledAndStartsAtItsStart) {
-  ASSERT_OK_AND_ASSIGN(v1::Incident m, incidents_.CreateIncident(
-                                           Maintenance(absl::Hours(1), absl::Hours(2)),
-                                           kNoDeadline));
+TEST_F(IncidentLogicTest,
+       CreateIncident_Maintenance_IsScheduledAndStartsAtItsStart) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::Incident m,
+      incidents_.CreateIncident(Maintenance(absl::Hours(1), absl::Hours(2)),
+                                kNoDeadline));
   EXPECT_EQ(m.status(), v1::IncidentStatus::SCHEDULED);
   EXPECT_EQ(FromTs(m.start_time()), clock_.Now() + absl::Hours(1));
   EXPECT_EQ(GetComponent(kDb).status(), v1::ComponentStatus::OPERATIONAL);
 }
 
-TEST_F(IncidentLogicTest, CreateIncident_SameRequestIdTwice_CreatesOneIncident) {
+TEST_F(IncidentLogicTest,
+       CreateIncident_SameRequestIdTwice_CreatesOneIncident) {
   v1::CreateIncidentRequest r = IncidentRequest("acme", "", "api");
   r.set_request_id("open-1");
-  ASSERT_OK_AND_ASSIGN(v1::Incident a, incidents_.CreateIncident(r, kNoDeadline));
-  ASSERT_OK_AND_ASSIGN(v1::Incident b, incidents_.CreateIncident(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Incident a,
+                       incidents_.CreateIncident(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Incident b,
+                       incidents_.CreateIncident(r, kNoDeadline));
   EXPECT_EQ(a.name(), b.name());
   EXPECT_EQ(store_.Snapshot().incidents.size(), 1u);
   EXPECT_EQ(store_.Snapshot().updates.size(), 1u);
 
   r.mutable_incident()->set_title("Something else");
-  EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline), absl::StatusCode::kAlreadyExists);
+  EXPECT_CODE(incidents_.CreateIncident(r, kNoDeadline),
+              absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(IncidentLogicTest, PostUpdate_SetsStatusAndBumpsEtag) {
   v1::Incident i = Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   r.set_etag(i.etag());
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u, incidents_.PostIncidentUpdate(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
+                       incidents_.PostIncidentUpdate(r, kNoDeadline));
   EXPECT_EQ(u.label(), "Identified");
   EXPECT_EQ(u.resulting_status(), v1::IncidentStatus::IDENTIFIED);
   EXPECT_EQ(u.display_time_zone(), "Europe/Berlin");
@@ -154,32 +172,36 @@ TEST_F(IncidentLogicTest, PostUpdate_SetsStatusAndBumpsEtag) {
 
 TEST_F(IncidentLogicTest, PostUpdate_WithoutStatus_KeepsItAndIsLabelledUpdate) {
   Open();
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
-                       incidents_.PostIncidentUpdate(
-                           Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED),
-                           kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate u,
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED), kNoDeadline));
   EXPECT_EQ(u.label(), "Update");
   EXPECT_EQ(u.resulting_status(), v1::IncidentStatus::INVESTIGATING);
 }
 
 TEST_F(IncidentLogicTest, PostUpdate_StaleEtag_IsAbortedAndChangesNothing) {
   v1::Incident i = Open();
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::IDENTIFIED),
-                                          kNoDeadline));
-  v1::PostIncidentUpdateRequest stale = Post(kIncident, v1::IncidentStatus::RESOLVED);
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED), kNoDeadline));
+  v1::PostIncidentUpdateRequest stale =
+      Post(kIncident, v1::IncidentStatus::RESOLVED);
   stale.set_etag(i.etag());
-  EXPECT_CODE(incidents_.PostIncidentUpdate(stale, kNoDeadline), absl::StatusCode::kAborted);
+  EXPECT_CODE(incidents_.PostIncidentUpdate(stale, kNoDeadline),
+              absl::StatusCode::kAborted);
   EXPECT_EQ(GetIncident(kIncident).status(), v1::IncidentStatus::IDENTIFIED);
   EXPECT_EQ(store_.Snapshot().updates.size(), 2u);
   EXPECT_EQ(GetComponent(kApi).status(), v1::ComponentStatus::PARTIAL_OUTAGE);
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_Resolving_ReturnsComponentsToOperationalAndSetsResolveTime) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_Resolving_ReturnsComponentsToOperationalAndSetsResolveTime) {
   Open();
   clock_.Advance(absl::Minutes(90));
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
-                       incidents_.PostIncidentUpdate(
-                           Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate u,
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
   ASSERT_EQ(u.component_changes_size(), 1);
   EXPECT_EQ(u.component_changes(0).component(), kApi);
   EXPECT_EQ(u.component_changes(0).status(), v1::ComponentStatus::OPERATIONAL);
@@ -193,28 +215,33 @@ TEST_F(IncidentLogicTest, PostUpdate_Resolving_ReturnsComponentsToOperationalAnd
 
 TEST_F(IncidentLogicTest, PostUpdate_ResolvedIncident_IsFailedPrecondition) {
   Open();
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::RESOLVED),
-                                          kNoDeadline));
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
   EXPECT_CODE(incidents_.PostIncidentUpdate(
                   Post(kIncident, v1::IncidentStatus::MONITORING), kNoDeadline),
               absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_ReopenOnOpenIncident_IsFailedPrecondition) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_ReopenOnOpenIncident_IsFailedPrecondition) {
   Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   r.set_reopen(true);
   EXPECT_CODE(incidents_.PostIncidentUpdate(r, kNoDeadline),
               absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_Reopen_ClearsResolveTimeAndIsLabelledReopened) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_Reopen_ClearsResolveTimeAndIsLabelledReopened) {
   Open();
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::RESOLVED),
-                                          kNoDeadline));
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   r.set_reopen(true);
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u, incidents_.PostIncidentUpdate(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
+                       incidents_.PostIncidentUpdate(r, kNoDeadline));
   EXPECT_TRUE(u.reopen());
   EXPECT_EQ(u.label(), "Reopened");
   v1::Incident i = GetIncident(kIncident);
@@ -222,11 +249,13 @@ TEST_F(IncidentLogicTest, PostUpdate_Reopen_ClearsResolveTimeAndIsLabelledReopen
   EXPECT_FALSE(i.has_resolve_time());
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_MaintenanceStatusOnIncident_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_MaintenanceStatusOnIncident_IsInvalidArgument) {
   Open();
-  EXPECT_CODE(incidents_.PostIncidentUpdate(
-                  Post(kIncident, v1::IncidentStatus::IN_PROGRESS), kNoDeadline),
-              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::IN_PROGRESS), kNoDeadline),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(IncidentLogicTest, PostUpdate_UnknownStatusNumber_IsInvalidArgument) {
@@ -238,15 +267,17 @@ TEST_F(IncidentLogicTest, PostUpdate_UnknownStatusNumber_IsInvalidArgument) {
 }
 
 TEST_F(IncidentLogicTest, PostUpdate_UnknownIncident_IsNotFound) {
-  EXPECT_CODE(incidents_.PostIncidentUpdate(
-                  Post("pages/acme/incidents/nope", v1::IncidentStatus::IDENTIFIED),
-                  kNoDeadline),
-              absl::StatusCode::kNotFound);
+  EXPECT_CODE(
+      incidents_.PostIncidentUpdate(
+          Post("pages/acme/incidents/nope", v1::IncidentStatus::IDENTIFIED),
+          kNoDeadline),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(IncidentLogicTest, PostUpdate_ChangeOfAnotherComponent_MakesItAffected) {
   Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   v1::ComponentChange* change = r.mutable_update()->add_component_changes();
   change->set_component(kDb);
   change->set_status(v1::ComponentStatus::MAJOR_OUTAGE);
@@ -256,24 +287,29 @@ TEST_F(IncidentLogicTest, PostUpdate_ChangeOfAnotherComponent_MakesItAffected) {
   ASSERT_EQ(i.components_size(), 2);
   EXPECT_EQ(i.components(1), kDb);
   // Resolving brings both back.
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::RESOLVED),
-                                          kNoDeadline));
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
   EXPECT_EQ(GetComponent(kDb).status(), v1::ComponentStatus::OPERATIONAL);
   EXPECT_EQ(GetComponent(kApi).status(), v1::ComponentStatus::OPERATIONAL);
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_UnspecifiedComponentStatus_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_UnspecifiedComponentStatus_IsInvalidArgument) {
   Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   r.mutable_update()->add_component_changes()->set_component(kDb);
   EXPECT_CODE(incidents_.PostIncidentUpdate(r, kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, PostUpdate_BackfilledEarlierDisplayTime_MovesStartTime) {
+TEST_F(IncidentLogicTest,
+       PostUpdate_BackfilledEarlierDisplayTime_MovesStartTime) {
   Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED);
-  *r.mutable_update()->mutable_display_time() = Ts(clock_.Now() - absl::Hours(2));
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED);
+  *r.mutable_update()->mutable_display_time() =
+      Ts(clock_.Now() - absl::Hours(2));
   ASSERT_OK(incidents_.PostIncidentUpdate(r, kNoDeadline));
   v1::Incident i = GetIncident(kIncident);
   EXPECT_EQ(FromTs(i.start_time()), clock_.Now() - absl::Hours(2));
@@ -285,10 +321,13 @@ TEST_F(IncidentLogicTest, PostUpdate_BackfilledEarlierDisplayTime_MovesStartTime
 
 TEST_F(IncidentLogicTest, PostUpdate_SameRequestIdTwice_PostsOnce) {
   Open();
-  v1::PostIncidentUpdateRequest r = Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  v1::PostIncidentUpdateRequest r =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
   r.set_request_id("post-1");
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate a, incidents_.PostIncidentUpdate(r, kNoDeadline));
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate b, incidents_.PostIncidentUpdate(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate a,
+                       incidents_.PostIncidentUpdate(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate b,
+                       incidents_.PostIncidentUpdate(r, kNoDeadline));
   EXPECT_EQ(a.name(), b.name());
   EXPECT_EQ(store_.Snapshot().updates.size(), 2u);
 
@@ -299,10 +338,11 @@ TEST_F(IncidentLogicTest, PostUpdate_SameRequestIdTwice_PostsOnce) {
 
 TEST_F(IncidentLogicTest, EditIncidentUpdate_KeepsThePreviousVersion) {
   Open();
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
-                       incidents_.PostIncidentUpdate(
-                           Post(kIncident, v1::IncidentStatus::IDENTIFIED, "Typo"),
-                           kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate u,
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::IDENTIFIED, "Typo"),
+          kNoDeadline));
   clock_.Advance(absl::Minutes(1));
   v1::EditIncidentUpdateRequest r;
   r.mutable_update()->set_name(u.name());
@@ -318,14 +358,16 @@ TEST_F(IncidentLogicTest, EditIncidentUpdate_KeepsThePreviousVersion) {
   EXPECT_EQ(edited.previous_versions(0).replaced_by(), "alice");
   EXPECT_EQ(FromTs(edited.previous_versions(0).replace_time()), clock_.Now());
   // Stale etag now.
-  EXPECT_CODE(incidents_.EditIncidentUpdate(r, kNoDeadline), absl::StatusCode::kAborted);
+  EXPECT_CODE(incidents_.EditIncidentUpdate(r, kNoDeadline),
+              absl::StatusCode::kAborted);
 }
 
 TEST_F(IncidentLogicTest, EditIncidentUpdate_StatusInMask_IsInvalidArgument) {
   Open();
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
-                       incidents_.PostIncidentUpdate(
-                           Post(kIncident, v1::IncidentStatus::IDENTIFIED), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate u,
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::IDENTIFIED), kNoDeadline));
   v1::EditIncidentUpdateRequest r;
   r.mutable_update()->set_name(u.name());
   *r.mutable_update_mask() = Mask({"status"});
@@ -333,12 +375,14 @@ TEST_F(IncidentLogicTest, EditIncidentUpdate_StatusInMask_IsInvalidArgument) {
               absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(IncidentLogicTest, EditIncidentUpdate_ResolvingUpdatesDisplayTime_MovesResolveTime) {
+TEST_F(IncidentLogicTest,
+       EditIncidentUpdate_ResolvingUpdatesDisplayTime_MovesResolveTime) {
   Open();
   clock_.Advance(absl::Hours(3));
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate resolved,
-                       incidents_.PostIncidentUpdate(
-                           Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate resolved,
+      incidents_.PostIncidentUpdate(
+          Post(kIncident, v1::IncidentStatus::RESOLVED), kNoDeadline));
   v1::EditIncidentUpdateRequest r;
   r.mutable_update()->set_name(resolved.name());
   const absl::Time earlier = clock_.Now() - absl::Hours(1);
@@ -350,14 +394,15 @@ TEST_F(IncidentLogicTest, EditIncidentUpdate_ResolvingUpdatesDisplayTime_MovesRe
   EXPECT_EQ(i.durations().time_to_resolve().seconds(), 2 * 3600);
 }
 
-TEST_F(IncidentLogicTest, GetIncident_TimelineNewestFirstWithLabelsAndDurations) {
+TEST_F(IncidentLogicTest,
+       GetIncident_TimelineNewestFirstWithLabelsAndDurations) {
   Open();
   clock_.Advance(absl::Minutes(10));
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::IDENTIFIED),
-                                          kNoDeadline));
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED), kNoDeadline));
   clock_.Advance(absl::Minutes(20));
-  ASSERT_OK(incidents_.PostIncidentUpdate(Post(kIncident, v1::IncidentStatus::MONITORING),
-                                          kNoDeadline));
+  ASSERT_OK(incidents_.PostIncidentUpdate(
+      Post(kIncident, v1::IncidentStatus::MONITORING), kNoDeadline));
   clock_.Advance(absl::Minutes(5));
   v1::Incident i = GetIncident(kIncident);
   ASSERT_EQ(i.updates_size(), 3);
@@ -376,7 +421,8 @@ TEST_F(IncidentLogicTest, ListIncidentUpdates_PagesNewestFirst) {
   for (int k = 0; k < 4; ++k) {
     clock_.Advance(absl::Minutes(1));
     ASSERT_OK(incidents_.PostIncidentUpdate(
-        Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED, "n" + std::to_string(k)),
+        Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED,
+             "n" + std::to_string(k)),
         kNoDeadline));
   }
   v1::ListIncidentUpdatesRequest r;
@@ -386,7 +432,8 @@ TEST_F(IncidentLogicTest, ListIncidentUpdates_PagesNewestFirst) {
   for (int k = 0; k < 5; ++k) {
     ASSERT_OK_AND_ASSIGN(v1::ListIncidentUpdatesResponse resp,
                          incidents_.ListIncidentUpdates(r, kNoDeadline));
-    for (const v1::IncidentUpdate& u : resp.updates()) bodies.push_back(u.body());
+    for (const v1::IncidentUpdate& u : resp.updates())
+      bodies.push_back(u.body());
     if (resp.next_page_token().empty()) break;
     r.set_page_token(resp.next_page_token());
   }
@@ -396,11 +443,13 @@ TEST_F(IncidentLogicTest, ListIncidentUpdates_PagesNewestFirst) {
 
 TEST_F(IncidentLogicTest, ListIncidents_FiltersAndPagesNewestFirst) {
   for (const char* id : {"one", "two", "three"}) {
-    ASSERT_OK(incidents_.CreateIncident(IncidentRequest("acme", id, ""), kNoDeadline));
+    ASSERT_OK(incidents_.CreateIncident(IncidentRequest("acme", id, ""),
+                                        kNoDeadline));
     clock_.Advance(absl::Minutes(1));
   }
   ASSERT_OK(incidents_.PostIncidentUpdate(
-      Post("pages/acme/incidents/two", v1::IncidentStatus::RESOLVED), kNoDeadline));
+      Post("pages/acme/incidents/two", v1::IncidentStatus::RESOLVED),
+      kNoDeadline));
 
   v1::ListIncidentsRequest r;
   r.set_parent("pages/acme");
@@ -427,7 +476,8 @@ TEST_F(IncidentLogicTest, ListIncidents_FiltersAndPagesNewestFirst) {
 
 TEST_F(IncidentLogicTest, ListIncidents_TokenOfAnotherQuery_IsInvalidArgument) {
   for (const char* id : {"one", "two"}) {
-    ASSERT_OK(incidents_.CreateIncident(IncidentRequest("acme", id, ""), kNoDeadline));
+    ASSERT_OK(incidents_.CreateIncident(IncidentRequest("acme", id, ""),
+                                        kNoDeadline));
   }
   v1::ListIncidentsRequest r;
   r.set_parent("pages/acme");
@@ -436,7 +486,8 @@ TEST_F(IncidentLogicTest, ListIncidents_TokenOfAnotherQuery_IsInvalidArgument) {
                        incidents_.ListIncidents(r, kNoDeadline));
   ASSERT_FALSE(first.next_page_token().empty());
   r.set_page_token(first.next_page_token());
-  for (auto change : std::vector<std::function<void(v1::ListIncidentsRequest&)>>{
+  for (auto change :
+       std::vector<std::function<void(v1::ListIncidentsRequest&)>>{
            [](auto& q) { q.set_kind(v1::Incident::INCIDENT); },
            [](auto& q) { q.set_state(v1::ListIncidentsRequest::CLOSED); },
            [](auto& q) { q.set_component(kApi); },
@@ -476,11 +527,13 @@ TEST_F(IncidentLogicTest, UpdateIncident_TitleAndOverride) {
   r.mutable_incident()->set_impact_override(v1::Impact::MINOR);
   r.mutable_incident()->set_etag(i.etag());
   *r.mutable_update_mask() = Mask({"title", "impact_override"});
-  ASSERT_OK_AND_ASSIGN(v1::Incident u, incidents_.UpdateIncident(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Incident u,
+                       incidents_.UpdateIncident(r, kNoDeadline));
   EXPECT_EQ(u.title(), "Delta imports delayed");
   EXPECT_EQ(u.impact(), v1::Impact::MINOR);
   EXPECT_EQ(u.impact_override(), v1::Impact::MINOR);
-  EXPECT_CODE(incidents_.UpdateIncident(r, kNoDeadline), absl::StatusCode::kAborted);
+  EXPECT_CODE(incidents_.UpdateIncident(r, kNoDeadline),
+              absl::StatusCode::kAborted);
 }
 
 TEST_F(IncidentLogicTest, UpdateIncident_UnknownComponent_IsNotFound) {
@@ -489,10 +542,12 @@ TEST_F(IncidentLogicTest, UpdateIncident_UnknownComponent_IsNotFound) {
   r.mutable_incident()->set_name(i.name());
   r.mutable_incident()->add_components("pages/acme/components/ghost");
   *r.mutable_update_mask() = Mask({"components"});
-  EXPECT_CODE(incidents_.UpdateIncident(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(incidents_.UpdateIncident(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
-TEST_F(IncidentLogicTest, UpdateIncident_ScheduledTimesOnAnIncident_IsInvalidArgument) {
+TEST_F(IncidentLogicTest,
+       UpdateIncident_ScheduledTimesOnAnIncident_IsInvalidArgument) {
   v1::Incident i = Open();
   v1::UpdateIncidentRequest r;
   r.mutable_incident()->set_name(i.name());
@@ -503,22 +558,22 @@ TEST_F(IncidentLogicTest, UpdateIncident_ScheduledTimesOnAnIncident_IsInvalidArg
 }
 
 TEST_F(IncidentLogicTest, Maintenance_StartedEarlyByAPost_StartsThen) {
-  ASSERT_OK(incidents_.CreateIncident(Maintenance(absl::Hours(1), absl::Hours(2)),
-                                      kNoDeadline));
-  ASSERT_OK_AND_ASSIGN(v1::IncidentUpdate u,
-                       incidents_.PostIncidentUpdate(
-                           Post("pages/acme/incidents/upgrade",
-                                v1::IncidentStatus::IN_PROGRESS),
-                           kNoDeadline));
+  ASSERT_OK(incidents_.CreateIncident(
+      Maintenance(absl::Hours(1), absl::Hours(2)), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::IncidentUpdate u,
+      incidents_.PostIncidentUpdate(
+          Post("pages/acme/incidents/upgrade", v1::IncidentStatus::IN_PROGRESS),
+          kNoDeadline));
   EXPECT_EQ(u.label(), "In progress");
   v1::Incident m = GetIncident("pages/acme/incidents/upgrade");
   EXPECT_EQ(FromTs(m.start_time()), clock_.Now());
   EXPECT_EQ(GetComponent(kDb).status(), v1::ComponentStatus::UNDER_MAINTENANCE);
   EXPECT_EQ(GetComponent(kDb).status_reason(), "Maintenance: Database upgrade");
   // Backwards is refused.
-  EXPECT_CODE(incidents_.PostIncidentUpdate(
-                  Post("pages/acme/incidents/upgrade", v1::IncidentStatus::SCHEDULED),
-                  kNoDeadline),
+  EXPECT_CODE(incidents_.PostIncidentUpdate(Post("pages/acme/incidents/upgrade",
+                                                 v1::IncidentStatus::SCHEDULED),
+                                            kNoDeadline),
               absl::StatusCode::kFailedPrecondition);
 }
 

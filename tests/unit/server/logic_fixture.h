@@ -26,7 +26,8 @@ inline absl::Time FromTs(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
-inline google::protobuf::FieldMask Mask(std::initializer_list<const char*> paths) {
+inline google::protobuf::FieldMask Mask(
+    std::initializer_list<const char*> paths) {
   google::protobuf::FieldMask mask;
   for (const char* p : paths) mask.add_paths(p);
   return mask;
@@ -53,7 +54,8 @@ class LogicTest : public ::testing::Test {
     r.set_component_id(id);
     r.mutable_component()->set_display_name("Component " + id);
     r.mutable_component()->set_group(group);
-    absl::StatusOr<v1::Component> c = components_.CreateComponent(r, kNoDeadline);
+    absl::StatusOr<v1::Component> c =
+        components_.CreateComponent(r, kNoDeadline);
     EXPECT_TRUE(c.ok()) << c.status();
     return c.value_or(v1::Component());
   }

@@ -37,8 +37,8 @@ class MaintenanceSchedulerTest : public LogicTest {
   absl::Time start_;
   absl::Time end_;
   Executor executor_{1, 1, clock_};
-  MaintenanceScheduler scheduler_{store_, incidents_, executor_, clock_,
-                                  absl::Seconds(5), absl::Seconds(5)};
+  MaintenanceScheduler scheduler_{store_, incidents_,       executor_,
+                                  clock_, absl::Seconds(5), absl::Seconds(5)};
 };
 
 TEST_F(MaintenanceSchedulerTest, BeforeItsStart_NothingMoves) {
@@ -49,7 +49,8 @@ TEST_F(MaintenanceSchedulerTest, BeforeItsStart_NothingMoves) {
   EXPECT_EQ(GetIncident(kUpgrade).status(), v1::IncidentStatus::SCHEDULED);
 }
 
-TEST_F(MaintenanceSchedulerTest, AtItsStart_MovesToInProgressShownAtTheScheduledTime) {
+TEST_F(MaintenanceSchedulerTest,
+       AtItsStart_MovesToInProgressShownAtTheScheduledTime) {
   Schedule(false);
   clock_.Set(start_ + absl::Seconds(3));
   ASSERT_OK_AND_ASSIGN(int moved, Pass());
@@ -83,7 +84,8 @@ TEST_F(MaintenanceSchedulerTest, AtItsEnd_CompletesAndReturnsComponents) {
   EXPECT_EQ(GetComponent(kDb).status(), v1::ComponentStatus::OPERATIONAL);
 }
 
-TEST_F(MaintenanceSchedulerTest, PastItsEndWhileStillScheduled_CompletesDirectly) {
+TEST_F(MaintenanceSchedulerTest,
+       PastItsEndWhileStillScheduled_CompletesDirectly) {
   Schedule(false);
   clock_.Set(end_ + absl::Minutes(1));
   ASSERT_OK_AND_ASSIGN(int moved, Pass());

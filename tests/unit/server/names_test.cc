@@ -14,7 +14,8 @@ TEST(NamesTest, Format_EveryResource) {
   EXPECT_EQ(ComponentName("acme", "api"), "pages/acme/components/api");
   EXPECT_EQ(GroupName("acme", "core"), "pages/acme/componentGroups/core");
   EXPECT_EQ(IncidentName("acme", "i1"), "pages/acme/incidents/i1");
-  EXPECT_EQ(UpdateName("acme", "i1", "u1"), "pages/acme/incidents/i1/updates/u1");
+  EXPECT_EQ(UpdateName("acme", "i1", "u1"),
+            "pages/acme/incidents/i1/updates/u1");
   EXPECT_EQ(PostmortemName("acme", "i1"), "pages/acme/incidents/i1/postmortem");
   EXPECT_EQ(CorrectiveActionName("acme", "i1", "a1"),
             "pages/acme/incidents/i1/correctiveActions/a1");
@@ -22,11 +23,13 @@ TEST(NamesTest, Format_EveryResource) {
 }
 
 TEST(NamesTest, Parse_EveryFormattedName_RoundTrips) {
-  ASSERT_OK_AND_ASSIGN(std::string page, ParsePageName("name", PageName("acme")));
+  ASSERT_OK_AND_ASSIGN(std::string page,
+                       ParsePageName("name", PageName("acme")));
   EXPECT_EQ(page, "acme");
 
-  ASSERT_OK_AND_ASSIGN(PageChildName component,
-                       ParseComponentName("name", ComponentName("acme", "api")));
+  ASSERT_OK_AND_ASSIGN(
+      PageChildName component,
+      ParseComponentName("name", ComponentName("acme", "api")));
   EXPECT_EQ(component.page_id, "acme");
   EXPECT_EQ(component.id, "api");
 
@@ -45,14 +48,15 @@ TEST(NamesTest, Parse_EveryFormattedName_RoundTrips) {
   EXPECT_EQ(update.incident_id, "i1");
   EXPECT_EQ(update.id, "u1");
 
-  ASSERT_OK_AND_ASSIGN(PageChildName postmortem,
-                       ParsePostmortemName("name", PostmortemName("acme", "i1")));
+  ASSERT_OK_AND_ASSIGN(
+      PageChildName postmortem,
+      ParsePostmortemName("name", PostmortemName("acme", "i1")));
   EXPECT_EQ(postmortem.page_id, "acme");
   EXPECT_EQ(postmortem.id, "i1");
 
-  ASSERT_OK_AND_ASSIGN(
-      IncidentChildName action,
-      ParseCorrectiveActionName("name", CorrectiveActionName("acme", "i1", "a1")));
+  ASSERT_OK_AND_ASSIGN(IncidentChildName action,
+                       ParseCorrectiveActionName(
+                           "name", CorrectiveActionName("acme", "i1", "a1")));
   EXPECT_EQ(action.incident_id, "i1");
   EXPECT_EQ(action.id, "a1");
 }
@@ -72,8 +76,9 @@ TEST(NamesTest, Parse_WrongCollection_IsInvalidArgument) {
               absl::StatusCode::kInvalidArgument);
   EXPECT_CODE(ParseIncidentName("name", "pages/acme/components/i1"),
               absl::StatusCode::kInvalidArgument);
-  EXPECT_CODE(ParseUpdateName("name", "pages/acme/incidents/i1/correctiveActions/u"),
-              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(
+      ParseUpdateName("name", "pages/acme/incidents/i1/correctiveActions/u"),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(NamesTest, Parse_ExtraOrMissingSegments_IsInvalidArgument) {
@@ -81,7 +86,8 @@ TEST(NamesTest, Parse_ExtraOrMissingSegments_IsInvalidArgument) {
               absl::StatusCode::kInvalidArgument);
   EXPECT_CODE(ParsePageName("name", "pages/acme/"),
               absl::StatusCode::kInvalidArgument);
-  EXPECT_CODE(ParsePageName("name", "pages"), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParsePageName("name", "pages"),
+              absl::StatusCode::kInvalidArgument);
   EXPECT_CODE(ParseComponentName("name", "pages/acme/components"),
               absl::StatusCode::kInvalidArgument);
   EXPECT_CODE(ParseComponentName("name", "pages/acme/components/api/x"),
@@ -106,9 +112,11 @@ TEST(NamesTest, Parse_BadId_IsInvalidArgument) {
 }
 
 TEST(NamesTest, ParsePageStatusName_AcceptsStatusAndPageNames) {
-  ASSERT_OK_AND_ASSIGN(std::string a, ParsePageStatusName("name", "pages/acme/status"));
+  ASSERT_OK_AND_ASSIGN(std::string a,
+                       ParsePageStatusName("name", "pages/acme/status"));
   EXPECT_EQ(a, "acme");
-  ASSERT_OK_AND_ASSIGN(std::string b, ParsePageStatusName("name", "pages/acme"));
+  ASSERT_OK_AND_ASSIGN(std::string b,
+                       ParsePageStatusName("name", "pages/acme"));
   EXPECT_EQ(b, "acme");
   EXPECT_CODE(ParsePageStatusName("name", "pages/acme/state"),
               absl::StatusCode::kInvalidArgument);
@@ -117,8 +125,8 @@ TEST(NamesTest, ParsePageStatusName_AcceptsStatusAndPageNames) {
 }
 
 TEST(NamesTest, ParseComponentNameOnPage_OtherPage_IsInvalidArgument) {
-  ASSERT_OK_AND_ASSIGN(std::string id,
-                       ParseComponentNameOnPage("c", "pages/a/components/x", "a"));
+  ASSERT_OK_AND_ASSIGN(std::string id, ParseComponentNameOnPage(
+                                           "c", "pages/a/components/x", "a"));
   EXPECT_EQ(id, "x");
   EXPECT_CODE(ParseComponentNameOnPage("c", "pages/b/components/x", "a"),
               absl::StatusCode::kInvalidArgument);

@@ -18,7 +18,8 @@ TEST_F(PageLogicTest, CreatePage_DefaultsTimeZoneToUtc_WithFirstEtag) {
 TEST_F(PageLogicTest, CreatePage_MissingDisplayName_IsInvalidArgument) {
   v1::CreatePageRequest r;
   r.set_page_id("acme");
-  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline),
+              absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PageLogicTest, CreatePage_UnknownTimeZone_IsInvalidArgument) {
@@ -26,7 +27,8 @@ TEST_F(PageLogicTest, CreatePage_UnknownTimeZone_IsInvalidArgument) {
   r.set_page_id("acme");
   r.mutable_page()->set_display_name("Acme");
   r.mutable_page()->set_time_zone("Mars/Olympus");
-  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline),
+              absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PageLogicTest, CreatePage_TakenId_IsAlreadyExists) {
@@ -34,10 +36,12 @@ TEST_F(PageLogicTest, CreatePage_TakenId_IsAlreadyExists) {
   v1::CreatePageRequest r;
   r.set_page_id("acme");
   r.mutable_page()->set_display_name("Another");
-  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline), absl::StatusCode::kAlreadyExists);
+  EXPECT_CODE(pages_.CreatePage(r, kNoDeadline),
+              absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(PageLogicTest, CreatePage_SameRequestIdAgain_ReturnsThePageAsFirstCreated) {
+TEST_F(PageLogicTest,
+       CreatePage_SameRequestIdAgain_ReturnsThePageAsFirstCreated) {
   v1::CreatePageRequest r;
   r.set_page_id("acme");
   r.mutable_page()->set_display_name("Acme");
@@ -49,7 +53,8 @@ TEST_F(PageLogicTest, CreatePage_SameRequestIdAgain_ReturnsThePageAsFirstCreated
   EXPECT_EQ(store_.Snapshot().pages.size(), 1u);
 }
 
-TEST_F(PageLogicTest, CreatePage_SameRequestIdDifferentRequest_IsAlreadyExists) {
+TEST_F(PageLogicTest,
+       CreatePage_SameRequestIdDifferentRequest_IsAlreadyExists) {
   v1::CreatePageRequest r;
   r.set_page_id("acme");
   r.mutable_page()->set_display_name("Acme");
@@ -58,7 +63,8 @@ TEST_F(PageLogicTest, CreatePage_SameRequestIdDifferentRequest_IsAlreadyExists) 
   r.set_page_id("other");
   absl::StatusOr<v1::Page> second = pages_.CreatePage(r, kNoDeadline);
   EXPECT_CODE(second, absl::StatusCode::kAlreadyExists);
-  EXPECT_NE(second.status().message().find("different request"), std::string::npos);
+  EXPECT_NE(second.status().message().find("different request"),
+            std::string::npos);
   EXPECT_EQ(store_.Snapshot().pages.count("other"), 0u);
 }
 
@@ -94,7 +100,8 @@ TEST_F(PageLogicTest, UpdatePage_OutputOnlyPathInMask_IsInvalidArgument) {
   v1::UpdatePageRequest r;
   r.mutable_page()->set_name(page.name());
   *r.mutable_update_mask() = Mask({"create_time"});
-  EXPECT_CODE(pages_.UpdatePage(r, kNoDeadline), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(pages_.UpdatePage(r, kNoDeadline),
+              absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PageLogicTest, GetPage_Unknown_IsNotFound) {
@@ -106,10 +113,12 @@ TEST_F(PageLogicTest, GetPage_Unknown_IsNotFound) {
 TEST_F(PageLogicTest, GetPage_MalformedName_IsInvalidArgument) {
   v1::GetPageRequest r;
   r.set_name("pages/acme/components/x");
-  EXPECT_CODE(pages_.GetPage(r, kNoDeadline), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(pages_.GetPage(r, kNoDeadline),
+              absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(PageLogicTest, DeletePage_WithChildren_IsFailedPreconditionUnlessForced) {
+TEST_F(PageLogicTest,
+       DeletePage_WithChildren_IsFailedPreconditionUnlessForced) {
   MakePage("acme");
   MakeComponent("acme", "api");
   v1::DeletePageRequest r;
@@ -128,7 +137,8 @@ TEST_F(PageLogicTest, ListPages_PagesThroughEveryPageInNameOrder) {
   v1::ListPagesRequest r;
   r.set_page_size(2);
   for (int i = 0; i < 10; ++i) {
-    ASSERT_OK_AND_ASSIGN(v1::ListPagesResponse resp, pages_.ListPages(r, kNoDeadline));
+    ASSERT_OK_AND_ASSIGN(v1::ListPagesResponse resp,
+                         pages_.ListPages(r, kNoDeadline));
     EXPECT_LE(resp.pages_size(), 2);
     for (const v1::Page& p : resp.pages()) seen.push_back(p.name());
     if (resp.next_page_token().empty()) break;
@@ -141,7 +151,8 @@ TEST_F(PageLogicTest, ListPages_PagesThroughEveryPageInNameOrder) {
 TEST_F(PageLogicTest, ListPages_GarbageToken_IsInvalidArgument) {
   v1::ListPagesRequest r;
   r.set_page_token("not-a-token");
-  EXPECT_CODE(pages_.ListPages(r, kNoDeadline), absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(pages_.ListPages(r, kNoDeadline),
+              absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PageLogicTest, GetPageStatus_AllOperational_IsNone) {
@@ -149,7 +160,8 @@ TEST_F(PageLogicTest, GetPageStatus_AllOperational_IsNone) {
   MakeComponent("acme", "api");
   v1::GetPageStatusRequest r;
   r.set_name("pages/acme/status");
-  ASSERT_OK_AND_ASSIGN(v1::PageStatus status, pages_.GetPageStatus(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::PageStatus status,
+                       pages_.GetPageStatus(r, kNoDeadline));
   EXPECT_EQ(status.name(), "pages/acme/status");
   EXPECT_EQ(status.indicator(), v1::PageStatus::NONE);
   EXPECT_EQ(status.description(), "All Systems Operational");
@@ -163,7 +175,8 @@ TEST_F(PageLogicTest, GetPageStatus_OpenIncident_NamesItsCauses) {
                                       kNoDeadline));
   v1::GetPageStatusRequest r;
   r.set_name("pages/acme");
-  ASSERT_OK_AND_ASSIGN(v1::PageStatus status, pages_.GetPageStatus(r, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::PageStatus status,
+                       pages_.GetPageStatus(r, kNoDeadline));
   EXPECT_EQ(status.indicator(), v1::PageStatus::MAJOR);
   ASSERT_EQ(status.causes_size(), 2);
   EXPECT_EQ(status.causes(0).resource(), "pages/acme/components/api");
@@ -175,7 +188,8 @@ TEST_F(PageLogicTest, GetPageStatus_OpenIncident_NamesItsCauses) {
 TEST_F(PageLogicTest, GetPageStatus_UnknownPage_IsNotFound) {
   v1::GetPageStatusRequest r;
   r.set_name("pages/nope/status");
-  EXPECT_CODE(pages_.GetPageStatus(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(pages_.GetPageStatus(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
 }  // namespace

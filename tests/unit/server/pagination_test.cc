@@ -28,10 +28,10 @@ TEST(PaginationTest, FinishList_MoreRows_TokenResumesAfterLastKept) {
 
 TEST(PaginationTest, FinishList_NoMoreRows_NoToken) {
   std::vector<int> rows = {1, 2};
-  EXPECT_EQ(FinishList(rows, 2, "q", [](int r) {
-              return std::vector<std::string>{CursorInt(r)};
-            }),
-            "");
+  EXPECT_EQ(
+      FinishList(rows, 2, "q",
+                 [](int r) { return std::vector<std::string>{CursorInt(r)}; }),
+      "");
   EXPECT_EQ(rows.size(), 2u);
 }
 

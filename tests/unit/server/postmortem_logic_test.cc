@@ -32,27 +32,31 @@ class PostmortemLogicTest : public LogicTest {
 TEST_F(PostmortemLogicTest, GetPostmortem_NoneYet_IsNotFound) {
   v1::GetPostmortemRequest r;
   r.set_name(kPostmortem);
-  EXPECT_CODE(postmortems_.GetPostmortem(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(postmortems_.GetPostmortem(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
 TEST_F(PostmortemLogicTest, UpdatePostmortem_UnknownIncident_IsNotFound) {
   v1::UpdatePostmortemRequest r = Write("x");
   r.mutable_postmortem()->set_name("pages/acme/incidents/nope/postmortem");
-  EXPECT_CODE(postmortems_.UpdatePostmortem(r, kNoDeadline), absl::StatusCode::kNotFound);
+  EXPECT_CODE(postmortems_.UpdatePostmortem(r, kNoDeadline),
+              absl::StatusCode::kNotFound);
 }
 
 TEST_F(PostmortemLogicTest, UpdatePostmortem_CreatesDraftThenNewRevisions) {
-  ASSERT_OK_AND_ASSIGN(v1::Postmortem draft,
-                       postmortems_.UpdatePostmortem(Write("A bug."), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(v1::Postmortem draft, postmortems_.UpdatePostmortem(
+                                                 Write("A bug."), kNoDeadline));
   EXPECT_EQ(draft.state(), v1::Postmortem::DRAFT);
   EXPECT_EQ(draft.revision(), 1);
-  ASSERT_OK_AND_ASSIGN(v1::Postmortem second,
-                       postmortems_.UpdatePostmortem(Write("A bug in delta.", draft.etag()),
-                                                     kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Postmortem second,
+      postmortems_.UpdatePostmortem(Write("A bug in delta.", draft.etag()),
+                                    kNoDeadline));
   EXPECT_EQ(second.revision(), 2);
   // The same content again is not a new revision.
-  ASSERT_OK_AND_ASSIGN(v1::Postmortem same,
-                       postmortems_.UpdatePostmortem(Write("A bug in delta."), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Postmortem same,
+      postmortems_.UpdatePostmortem(Write("A bug in delta."), kNoDeadline));
   EXPECT_EQ(same.revision(), 2);
 
   v1::ListPostmortemRevisionsRequest list;
@@ -65,16 +69,20 @@ TEST_F(PostmortemLogicTest, UpdatePostmortem_CreatesDraftThenNewRevisions) {
 }
 
 TEST_F(PostmortemLogicTest, UpdatePostmortem_StaleEtag_IsAborted) {
-  ASSERT_OK_AND_ASSIGN(v1::Postmortem draft,
-                       postmortems_.UpdatePostmortem(Write("A bug."), kNoDeadline));
-  ASSERT_OK(postmortems_.UpdatePostmortem(Write("B", draft.etag()), kNoDeadline));
-  EXPECT_CODE(postmortems_.UpdatePostmortem(Write("C", draft.etag()), kNoDeadline),
-              absl::StatusCode::kAborted);
+  ASSERT_OK_AND_ASSIGN(v1::Postmortem draft, postmortems_.UpdatePostmortem(
+                                                 Write("A bug."), kNoDeadline));
+  ASSERT_OK(
+      postmortems_.UpdatePostmortem(Write("B", draft.etag()), kNoDeadline));
+  EXPECT_CODE(
+      postmortems_.UpdatePostmortem(Write("C", draft.etag()), kNoDeadline),
+      absl::StatusCode::kAborted);
 }
 
-TEST_F(PostmortemLogicTest, UpdatePostmortem_TooManySections_IsInvalidArgument) {
+TEST_F(PostmortemLogicTest,
+       UpdatePostmortem_TooManySections_IsInvalidArgument) {
   v1::UpdatePostmortemRequest r = Write("x");
-  for (int k = 0; k < 50; ++k) r.mutable_postmortem()->add_sections()->set_body("y");
+  for (int k = 0; k < 50; ++k)
+    r.mutable_postmortem()->add_sections()->set_body("y");
   EXPECT_CODE(postmortems_.UpdatePostmortem(r, kNoDeadline),
               absl::StatusCode::kInvalidArgument);
 }
@@ -87,7 +95,8 @@ TEST_F(PostmortemLogicTest, PublishPostmortem_Empty_IsFailedPrecondition) {
               absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(PostmortemLogicTest, PublishPostmortem_BackfilledTime_ThenTwiceIsFailedPrecondition) {
+TEST_F(PostmortemLogicTest,
+       PublishPostmortem_BackfilledTime_ThenTwiceIsFailedPrecondition) {
   ASSERT_OK(postmortems_.UpdatePostmortem(Write("A bug."), kNoDeadline));
   v1::PublishPostmortemRequest r;
   r.set_name(kPostmortem);
@@ -101,8 +110,9 @@ TEST_F(PostmortemLogicTest, PublishPostmortem_BackfilledTime_ThenTwiceIsFailedPr
               absl::StatusCode::kFailedPrecondition);
 
   // New content keeps it published.
-  ASSERT_OK_AND_ASSIGN(v1::Postmortem edited,
-                       postmortems_.UpdatePostmortem(Write("Two bugs."), kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::Postmortem edited,
+      postmortems_.UpdatePostmortem(Write("Two bugs."), kNoDeadline));
   EXPECT_EQ(edited.state(), v1::Postmortem::PUBLISHED);
   EXPECT_EQ(edited.revision(), 2);
 }
@@ -118,14 +128,17 @@ TEST_F(PostmortemLogicTest, UnpublishPostmortem_Draft_IsFailedPrecondition) {
 TEST_F(PostmortemLogicTest, CorrectiveActions_CreateListUpdate) {
   v1::CreateCorrectiveActionRequest create;
   create.set_parent(kIncident);
-  create.mutable_corrective_action()->set_description("Alert on read-only nodes");
+  create.mutable_corrective_action()->set_description(
+      "Alert on read-only nodes");
   create.mutable_corrective_action()->set_owner("SRE");
   create.set_request_id("a-1");
-  ASSERT_OK_AND_ASSIGN(v1::CorrectiveAction a,
-                       postmortems_.CreateCorrectiveAction(create, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::CorrectiveAction a,
+      postmortems_.CreateCorrectiveAction(create, kNoDeadline));
   EXPECT_EQ(a.state(), v1::CorrectiveAction::OPEN);
-  ASSERT_OK_AND_ASSIGN(v1::CorrectiveAction again,
-                       postmortems_.CreateCorrectiveAction(create, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::CorrectiveAction again,
+      postmortems_.CreateCorrectiveAction(create, kNoDeadline));
   EXPECT_EQ(again.name(), a.name());
 
   create.clear_request_id();
@@ -147,15 +160,17 @@ TEST_F(PostmortemLogicTest, CorrectiveActions_CreateListUpdate) {
   update.mutable_corrective_action()->set_state(v1::CorrectiveAction::DONE);
   update.mutable_corrective_action()->set_etag(a.etag());
   *update.mutable_update_mask() = Mask({"state"});
-  ASSERT_OK_AND_ASSIGN(v1::CorrectiveAction done,
-                       postmortems_.UpdateCorrectiveAction(update, kNoDeadline));
+  ASSERT_OK_AND_ASSIGN(
+      v1::CorrectiveAction done,
+      postmortems_.UpdateCorrectiveAction(update, kNoDeadline));
   EXPECT_EQ(done.state(), v1::CorrectiveAction::DONE);
   EXPECT_EQ(done.description(), "Alert on read-only nodes");
   EXPECT_CODE(postmortems_.UpdateCorrectiveAction(update, kNoDeadline),
               absl::StatusCode::kAborted);
 }
 
-TEST_F(PostmortemLogicTest, CreateCorrectiveAction_EmptyDescription_IsInvalidArgument) {
+TEST_F(PostmortemLogicTest,
+       CreateCorrectiveAction_EmptyDescription_IsInvalidArgument) {
   v1::CreateCorrectiveActionRequest create;
   create.set_parent(kIncident);
   EXPECT_CODE(postmortems_.CreateCorrectiveAction(create, kNoDeadline),

@@ -1,0 +1,188 @@
+#include "server/config.h"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_format.h"
+#include "server/strings.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "address to serve gRPC on, host:port (port 0 picks a free one)");
+ABSL_FLAG(std::string, mysql_host, "127.0.0.1", "MySQL/MariaDB host");
+ABSL_FLAG(int, mysql_port, 3306, "MySQL/MariaDB port");
+ABSL_FLAG(std::string, mysql_user, "incidentd", "database user");
+ABSL_FLAG(std::string, mysql_password, "",
+          "database password (prefer INCIDENTD_MYSQL_PASSWORD: command lines "
+          "are visible to other users)");
+ABSL_FLAG(std::string, mysql_database, "incidentd", "database (schema) name");
+ABSL_FLAG(int, pool_size, 8,
+          "database connections, and as many executor threads");
+// Four waiting tasks per worker: at a few milliseconds per transaction a
+// full queue adds a few transactions' worth of latency, enough to absorb a
+// burst; beyond that queued work would only run into its deadline later
+// (the Exalate outage), so the caller is better told RESOURCE_EXHAUSTED now.
+ABSL_FLAG(int, queue_capacity, 0,
+          "requests that may wait for an executor thread; 0 means 4 x "
+          "pool_size");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(3),
+          "database connect timeout");
+ABSL_FLAG(absl::Duration, read_timeout, absl::Seconds(10),
+          "database socket read timeout");
+ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
+          "database socket write timeout");
+ABSL_FLAG(absl::Duration, lock_wait_timeout, absl::Seconds(5),
+          "InnoDB lock wait timeout (whole seconds, at least 1s)");
+ABSL_FLAG(absl::Duration, default_deadline, absl::Seconds(10),
+          "deadline of an RPC whose client set none");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM, how long in-flight RPCs may take to finish");
+ABSL_FLAG(absl::Duration, maintenance_interval, absl::Seconds(5),
+          "how often scheduled maintenance is started and completed");
+ABSL_FLAG(absl::Duration, health_interval, absl::Seconds(1),
+          "how often the database is probed for the health service");
+ABSL_FLAG(absl::Duration, startup_db_wait, absl::Seconds(30),
+          "how long start-up waits for the database before giving up");
+ABSL_FLAG(bool, auto_migrate, true,
+          "apply schema migrations at start-up; when false, refuse to start "
+          "unless the schema is current");
+
+namespace incidentd {
+namespace {
+
+// Every flag that has an environment variable: all of ours.
+constexpr std::string_view kFlags[] = {
+    "listen",           "mysql_host",      "mysql_port",
+    "mysql_user",       "mysql_password",  "mysql_database",
+    "pool_size",        "queue_capacity",  "connect_timeout",
+    "read_timeout",     "write_timeout",   "lock_wait_timeout",
+    "default_deadline", "shutdown_grace",  "maintenance_interval",
+    "health_interval",  "startup_db_wait", "auto_migrate",
+};
+
+absl::Status Positive(std::string_view flag, absl::Duration d) {
+  if (d <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(StrCat("--", flag, " must be positive"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+EnvLookup ProcessEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+std::string EnvVarForFlag(std::string_view flag) {
+  std::string name = "INCIDENTD_";
+  for (char c : flag) {
+    name.push_back(
+        static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return name;
+}
+
+absl::Status ApplyEnvironment(const EnvLookup& env) {
+  for (std::string_view flag : kFlags) {
+    const std::string var = EnvVarForFlag(flag);
+    std::optional<std::string> value = env(var);
+    if (!value.has_value() || value->empty()) continue;
+    absl::CommandLineFlag* handle = absl::FindCommandLineFlag(ToAbsl(flag));
+    if (handle == nullptr) {
+      return absl::InternalError(StrCat("no flag --", flag));
+    }
+    std::string error;
+    if (!handle->ParseFrom(*value, &error)) {
+      // Only non-string flags can fail to parse, so the password is
+      // never part of this message.
+      return absl::InvalidArgumentError(
+          StrCat(var, ": cannot parse the value: ", error));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ServerConfig> ConfigFromFlags() {
+  ServerConfig c;
+  c.listen = absl::GetFlag(FLAGS_listen);
+  if (c.listen.empty()) return absl::InvalidArgumentError("--listen is empty");
+
+  c.mysql.host = absl::GetFlag(FLAGS_mysql_host);
+  c.mysql.port = absl::GetFlag(FLAGS_mysql_port);
+  if (c.mysql.port < 1 || c.mysql.port > 65535) {
+    return absl::InvalidArgumentError("--mysql_port must be 1 to 65535");
+  }
+  c.mysql.user = absl::GetFlag(FLAGS_mysql_user);
+  c.mysql.password = absl::GetFlag(FLAGS_mysql_password);
+  c.mysql.database = absl::GetFlag(FLAGS_mysql_database);
+  c.mysql.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  c.mysql.read_timeout = absl::GetFlag(FLAGS_read_timeout);
+  c.mysql.write_timeout = absl::GetFlag(FLAGS_write_timeout);
+  c.mysql.lock_wait_timeout = absl::GetFlag(FLAGS_lock_wait_timeout);
+  if (c.mysql.lock_wait_timeout < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--lock_wait_timeout must be at least 1s");
+  }
+
+  c.workers = absl::GetFlag(FLAGS_pool_size);
+  if (c.workers < 1 || c.workers > 512) {
+    return absl::InvalidArgumentError("--pool_size must be 1 to 512");
+  }
+  c.mysql.pool_size = c.workers + 1;
+  c.queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
+  if (c.queue_capacity < 0) {
+    return absl::InvalidArgumentError("--queue_capacity must be 0 or more");
+  }
+  if (c.queue_capacity == 0) c.queue_capacity = 4 * c.workers;
+
+  c.default_deadline = absl::GetFlag(FLAGS_default_deadline);
+  c.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  c.maintenance_interval = absl::GetFlag(FLAGS_maintenance_interval);
+  c.health_interval = absl::GetFlag(FLAGS_health_interval);
+  c.startup_db_wait = absl::GetFlag(FLAGS_startup_db_wait);
+  for (auto [flag, d] : {std::pair<std::string_view, absl::Duration>{
+                             "connect_timeout", c.mysql.connect_timeout},
+                         {"read_timeout", c.mysql.read_timeout},
+                         {"write_timeout", c.mysql.write_timeout},
+                         {"default_deadline", c.default_deadline},
+                         {"maintenance_interval", c.maintenance_interval},
+                         {"health_interval", c.health_interval}}) {
+    absl::Status s = Positive(flag, d);
+    if (!s.ok()) return s;
+  }
+  if (c.shutdown_grace < absl::ZeroDuration() ||
+      c.startup_db_wait < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--shutdown_grace and --startup_db_wait must not be negative");
+  }
+  c.auto_migrate = absl::GetFlag(FLAGS_auto_migrate);
+  return c;
+}
+
+std::string DescribeConfig(const ServerConfig& c) {
+  return absl::StrFormat(
+      "listen=%s mysql=%s@%s:%d/%s pool_size=%d queue_capacity=%d "
+      "connect_timeout=%s read_timeout=%s write_timeout=%s "
+      "lock_wait_timeout=%s default_deadline=%s shutdown_grace=%s "
+      "maintenance_interval=%s health_interval=%s startup_db_wait=%s "
+      "auto_migrate=%s",
+      c.listen, c.mysql.user, c.mysql.host, c.mysql.port, c.mysql.database,
+      c.workers, c.queue_capacity,
+      absl::FormatDuration(c.mysql.connect_timeout),
+      absl::FormatDuration(c.mysql.read_timeout),
+      absl::FormatDuration(c.mysql.write_timeout),
+      absl::FormatDuration(c.mysql.lock_wait_timeout),
+      absl::FormatDuration(c.default_deadline),
+      absl::FormatDuration(c.shutdown_grace),
+      absl::FormatDuration(c.maintenance_interval),
+      absl::FormatDuration(c.health_interval),
+      absl::FormatDuration(c.startup_db_wait),
+      c.auto_migrate ? "true" : "false");
+}
+
+}  // namespace incidentd

@@ -1,0 +1,59 @@
+// The server's configuration: absl flags, each with an environment variable
+// INCIDENTD_<FLAG NAME IN CAPITALS> (e.g. --mysql_host, INCIDENTD_MYSQL_HOST).
+// A flag on the command line wins over its variable, the variable over the
+// default.
+#ifndef INCIDENTD_SERVER_CONFIG_H_
+#define INCIDENTD_SERVER_CONFIG_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/mysql/mysql_store.h"
+
+namespace incidentd {
+
+struct ServerConfig {
+  std::string listen;
+  storage::MysqlConfig mysql;
+  // Executor threads: --pool_size. The store's pool holds one connection
+  // more, so the health probe never queues behind busy workers.
+  int workers = 0;
+  // Tasks that may wait for a worker (--queue_capacity, 0: 4 x workers).
+  int queue_capacity = 0;
+  absl::Duration default_deadline;
+  absl::Duration shutdown_grace;
+  absl::Duration maintenance_interval;
+  absl::Duration health_interval;
+  absl::Duration startup_db_wait;
+  bool auto_migrate = true;
+};
+
+// Looks an environment variable up; nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view)>;
+// The process environment.
+EnvLookup ProcessEnvironment();
+
+// The variable that stands for a flag: "mysql_host" -> INCIDENTD_MYSQL_HOST.
+std::string EnvVarForFlag(std::string_view flag);
+
+// Sets every flag whose variable is set (and not empty). INVALID_ARGUMENT
+// naming the variable when a value does not parse. Call before
+// absl::ParseCommandLine so the command line overrides.
+absl::Status ApplyEnvironment(const EnvLookup& env);
+
+// The configuration from the current flag values; INVALID_ARGUMENT for
+// values out of range.
+absl::StatusOr<ServerConfig> ConfigFromFlags();
+
+// One line for the start-up log: every setting except the password.
+std::string DescribeConfig(const ServerConfig& config);
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_SERVER_CONFIG_H_

@@ -1,0 +1,42 @@
+#include "server/logging.h"
+
+#include <cstdio>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+
+namespace incidentd {
+namespace {
+
+const char* LevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
+  }
+  return "INFO";
+}
+
+}  // namespace
+
+std::string FormatLogLine(absl::Time time, LogLevel level,
+                          std::string_view component,
+                          std::string_view message) {
+  return StrCat(
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone()), " ",
+      LevelName(level), " [", component, "] ", message);
+}
+
+void Log(LogLevel level, std::string_view component, std::string_view message) {
+  static absl::Mutex mu(absl::kConstInit);
+  std::string line = FormatLogLine(absl::Now(), level, component, message);
+  line.push_back('\n');
+  absl::MutexLock lock(&mu);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace incidentd

@@ -1,0 +1,60 @@
+// Scheduled maintenance that starts and completes on its own: a background
+// thread on every replica that, every interval, moves due maintenance to
+// IN_PROGRESS or COMPLETED through the same path as a posted update. Rows are
+// taken FOR UPDATE SKIP LOCKED, so two replicas never move the same one.
+#ifndef INCIDENTD_SERVER_MAINTENANCE_SCHEDULER_H_
+#define INCIDENTD_SERVER_MAINTENANCE_SCHEDULER_H_
+
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/clock.h"
+#include "server/executor.h"
+#include "server/incident_logic.h"
+#include "storage/store.h"
+
+namespace incidentd {
+
+class MaintenanceScheduler {
+ public:
+  // Each pass runs on `executor` (storage work runs nowhere else) with
+  // `deadline` to finish.
+  MaintenanceScheduler(storage::Store& store, IncidentLogic& logic,
+                       Executor& executor, const Clock& clock,
+                       absl::Duration interval, absl::Duration deadline);
+  ~MaintenanceScheduler();
+
+  void Start();
+  // Waits for a running pass; idempotent.
+  void Stop();
+
+  // One pass on the calling thread: every maintenance due at the clock's
+  // now is moved; returns how many were.
+  absl::StatusOr<int> RunOnce(absl::Time deadline);
+
+  // The body of an automatic update to `status`.
+  static const char* BodyFor(IncidentStatus status);
+  static constexpr const char* kAuthor = "incidentd";
+
+ private:
+  void Loop();
+
+  storage::Store& store_;
+  IncidentLogic& logic_;
+  Executor& executor_;
+  const Clock& clock_;
+  const absl::Duration interval_;
+  const absl::Duration deadline_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether the last pass failed; only passes touch it, one at a time.
+  bool failing_ = false;
+  std::thread thread_;
+};
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_SERVER_MAINTENANCE_SCHEDULER_H_

@@ -1,0 +1,152 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
+
+#include "server/logging.h"
+#include "server/strings.h"
+#include "storage/mysql/mysql_store.h"
+
+namespace incidentd {
+namespace {
+
+// Health is reported for the server as a whole ("") and for each service.
+constexpr const char* kServiceNames[] = {
+    "incidentd.v1.PageService",
+    "incidentd.v1.ComponentService",
+    "incidentd.v1.IncidentService",
+    "incidentd.v1.PostmortemService",
+};
+
+absl::Status CheckNotNewer(const ServerConfig& config) {
+  absl::StatusOr<int> current = storage::CurrentSchemaVersion(config.mysql);
+  if (!current.ok()) return current.status();
+  const int known = storage::LatestSchemaVersion();
+  if (*current > known) {
+    return absl::FailedPreconditionError(
+        StrCat("the database schema is at version ", *current,
+               " but this binary knows versions up to ", known,
+               "; run a newer incidentd"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PrepareDatabase(const ServerConfig& config, storage::Store& store,
+                             const absl::Notification& stop) {
+  const absl::Time give_up = absl::Now() + config.startup_db_wait;
+  absl::Status ping;
+  bool warned = false;
+  for (;;) {
+    ping = store.Ping(absl::Now() +
+                      std::min(absl::Seconds(2), config.mysql.connect_timeout));
+    if (ping.ok()) break;
+    if (!warned) {
+      LogWarn("startup", "waiting up to ",
+              absl::FormatDuration(config.startup_db_wait),
+              " for the database: ", ping.ToString());
+      warned = true;
+    }
+    if (absl::Now() >= give_up) {
+      return absl::UnavailableError(StrCat(
+          "the database did not answer within ",
+          absl::FormatDuration(config.startup_db_wait), ": ", ping.ToString()));
+    }
+    if (stop.WaitForNotificationWithTimeout(absl::Milliseconds(250))) {
+      return absl::CancelledError("stopped while waiting for the database");
+    }
+  }
+  absl::Status newer = CheckNotNewer(config);
+  if (!newer.ok()) return newer;
+  if (config.auto_migrate) {
+    absl::Status migrated = storage::ApplyMigrations(config.mysql);
+    if (!migrated.ok()) return migrated;
+    LogInfo("startup", "schema at version ", storage::LatestSchemaVersion());
+    return absl::OkStatus();
+  }
+  return storage::CheckSchema(config.mysql);
+}
+
+IncidentServer::IncidentServer(const ServerConfig& config,
+                               std::unique_ptr<storage::Store> store)
+    : config_(config),
+      store_(std::move(store)),
+      executor_(config.workers, config.queue_capacity, clock_),
+      runner_(executor_, clock_, config.default_deadline),
+      page_logic_(*store_, clock_),
+      component_logic_(*store_, clock_),
+      incident_logic_(*store_, clock_),
+      postmortem_logic_(*store_, clock_),
+      page_service_(page_logic_, runner_),
+      component_service_(component_logic_, runner_),
+      incident_service_(incident_logic_, runner_),
+      postmortem_service_(postmortem_logic_, runner_),
+      health_monitor_(*store_, clock_, config.health_interval,
+                      [this](bool serving) { SetServing(serving); }),
+      scheduler_(*store_, incident_logic_, executor_, clock_,
+                 config.maintenance_interval, config.default_deadline) {}
+
+IncidentServer::~IncidentServer() { Shutdown(); }
+
+absl::Status IncidentServer::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&page_service_);
+  builder.RegisterService(&component_service_);
+  builder.RegisterService(&incident_service_);
+  builder.RegisterService(&postmortem_service_);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port == 0) {
+    server_.reset();
+    return absl::UnavailableError(StrCat("cannot listen on ", config_.listen));
+  }
+  SetServing(false);
+  const size_t colon = config_.listen.rfind(':');
+  address_ = StrCat(config_.listen.substr(0, colon), ":", port);
+  return absl::OkStatus();
+}
+
+void IncidentServer::SetServing(bool serving) {
+  if (server_ == nullptr) return;
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus("", serving);
+  for (const char* service : kServiceNames) {
+    health->SetServingStatus(service, serving);
+  }
+}
+
+void IncidentServer::Ready() {
+  runner_.SetAccepting(true);
+  health_monitor_.Start();
+  scheduler_.Start();
+}
+
+void IncidentServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    // Load balancers stop sending first; later health updates are ignored.
+    if (grpc::HealthCheckServiceInterface* health =
+            server_->GetHealthCheckService()) {
+      health->Shutdown();
+    }
+  }
+  health_monitor_.Stop();
+  scheduler_.Stop();
+  if (server_ != nullptr) {
+    // The executor keeps running meanwhile: in-flight calls finish on it.
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
+  }
+  executor_.Shutdown();
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace incidentd

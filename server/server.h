@@ -1,0 +1,85 @@
+// The incidentd server assembled: store, executor, logic, gRPC services,
+// reflection, health, the health monitor and the maintenance scheduler, with
+// the start-up and shutdown order they need.
+#ifndef INCIDENTD_SERVER_SERVER_H_
+#define INCIDENTD_SERVER_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/notification.h"
+#include "server/clock.h"
+#include "server/component_logic.h"
+#include "server/config.h"
+#include "server/executor.h"
+#include "server/grpc_services.h"
+#include "server/health_monitor.h"
+#include "server/incident_logic.h"
+#include "server/maintenance_scheduler.h"
+#include "server/page_logic.h"
+#include "server/postmortem_logic.h"
+#include "server/unary.h"
+#include "storage/store.h"
+
+namespace incidentd {
+
+// Waits (up to config.startup_db_wait, or until `stop`) for the database to
+// answer, then applies migrations (config.auto_migrate) or checks the schema.
+// FAILED_PRECONDITION when the database's schema is newer than this binary
+// knows, or (without auto_migrate) not current; UNAVAILABLE when the
+// database never answered; CANCELLED when stopped.
+absl::Status PrepareDatabase(const ServerConfig& config, storage::Store& store,
+                             const absl::Notification& stop);
+
+class IncidentServer {
+ public:
+  IncidentServer(const ServerConfig& config,
+                 std::unique_ptr<storage::Store> store);
+  ~IncidentServer();
+
+  IncidentServer(const IncidentServer&) = delete;
+  IncidentServer& operator=(const IncidentServer&) = delete;
+
+  // Listens. Until Ready(), health says NOT_SERVING and RPCs are UNAVAILABLE.
+  absl::Status Start();
+  // host:port actually bound (the chosen port when --listen gave 0).
+  const std::string& address() const { return address_; }
+  storage::Store& store() { return *store_; }
+
+  // Accepts RPCs, and starts the health monitor (which turns SERVING while
+  // the database answers) and the maintenance scheduler.
+  void Ready();
+
+  // Graceful: NOT_SERVING, in-flight RPCs get config.shutdown_grace to
+  // finish, then background threads and the executor stop. Idempotent.
+  void Shutdown();
+
+ private:
+  void SetServing(bool serving);
+
+  const ServerConfig config_;
+  RealClock clock_;
+  std::unique_ptr<storage::Store> store_;
+  Executor executor_;
+  UnaryRunner runner_;
+  PageLogic page_logic_;
+  ComponentLogic component_logic_;
+  IncidentLogic incident_logic_;
+  PostmortemLogic postmortem_logic_;
+  PageServiceImpl page_service_;
+  ComponentServiceImpl component_service_;
+  IncidentServiceImpl incident_service_;
+  PostmortemServiceImpl postmortem_service_;
+  HealthMonitor health_monitor_;
+  MaintenanceScheduler scheduler_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_SERVER_SERVER_H_

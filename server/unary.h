@@ -1,0 +1,97 @@
+// The one bridge from gRPC's callback API to the executor: a unary handler
+// supplies "a function of the deadline returning absl::StatusOr<Response>";
+// UnaryRunner runs it on the executor (never on a gRPC thread), maps its
+// status, finishes the reactor and logs one line per RPC.
+#ifndef INCIDENTD_SERVER_UNARY_H_
+#define INCIDENTD_SERVER_UNARY_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/message.h"
+#include "server/clock.h"
+#include "server/executor.h"
+#include "server/lenient_parsing.h"
+
+namespace incidentd {
+
+class UnaryRunner {
+ public:
+  // `default_deadline` applies when the client set none.
+  UnaryRunner(Executor& executor, const Clock& clock,
+              absl::Duration default_deadline)
+      : executor_(executor),
+        clock_(clock),
+        default_deadline_(default_deadline) {}
+
+  // Until set, every RPC answers UNAVAILABLE: the server listens (so health
+  // can say NOT_SERVING) before the database and its schema are ready.
+  void SetAccepting(bool accepting) { accepting_.store(accepting); }
+
+  // The deadline storage work of this call must respect.
+  absl::Time DeadlineFor(const grpc::CallbackServerContext& ctx) const;
+
+  // `fn(absl::Time deadline) -> absl::StatusOr<Response>` runs on the
+  // executor; its value is moved into `*response` when OK. `request` is
+  // only looked at for the mark of a request that did not parse.
+  template <typename Response, typename Fn>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx,
+                                const char* method,
+                                const google::protobuf::Message& request,
+                                Response* response, Fn fn) {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    const absl::Time start = clock_.Now();
+    if (IsUnparsedRequest(request)) {
+      Finish(reactor, method, start,
+             absl::InvalidArgumentError(
+                 "the request could not be parsed: a string field is not "
+                 "valid UTF-8, or the message is malformed"));
+      return reactor;
+    }
+    if (!accepting_.load()) {
+      Finish(reactor, method, start,
+             absl::UnavailableError("server is starting; retry shortly"));
+      return reactor;
+    }
+    const absl::Time deadline = DeadlineFor(*ctx);
+    absl::Status submitted = executor_.Submit(
+        deadline, [this, ctx, reactor, method, start, deadline, response,
+                   fn = std::move(fn)](absl::Status ready) mutable {
+          if (!ready.ok()) {
+            Finish(reactor, method, start, ready);
+            return;
+          }
+          // The client gave up while the call waited; don't do its work.
+          if (ctx->IsCancelled()) {
+            Finish(reactor, method, start,
+                   absl::CancelledError("call cancelled"));
+            return;
+          }
+          absl::StatusOr<Response> result = fn(deadline);
+          if (result.ok()) *response = *std::move(result);
+          Finish(reactor, method, start, result.status());
+        });
+    if (!submitted.ok()) Finish(reactor, method, start, submitted);
+    return reactor;
+  }
+
+ private:
+  void Finish(grpc::ServerUnaryReactor* reactor, const char* method,
+              absl::Time start, const absl::Status& status) const;
+
+  Executor& executor_;
+  const Clock& clock_;
+  const absl::Duration default_deadline_;
+  std::atomic<bool> accepting_{false};
+};
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_SERVER_UNARY_H_
