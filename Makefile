@@ -7,6 +7,7 @@
 BUILD_DIR  ?= build/default
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
+MAKEFLAGS  += --no-print-directory
 
 all: build
 

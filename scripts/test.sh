@@ -3,11 +3,12 @@
 # then the database is stopped and removed. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-build/default}
 DB_DIR=$(mktemp -d /tmp/incidentd-test-db.XXXXXX)
 
 cleanup() {
-  scripts/db.sh stop "$DB_DIR" || true
+  "$ROOT/scripts/db.sh" stop "$DB_DIR" || true
   rm -rf "$DB_DIR"
 }
 trap cleanup EXIT
