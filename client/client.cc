@@ -14,16 +14,6 @@ namespace {
 constexpr int kKeepaliveTimeMs = 60 * 1000;
 constexpr int kKeepaliveTimeoutMs = 20 * 1000;
 
-std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
-  // Insecure for now: TLS comes with API keys.
-  return grpc::CreateCustomChannel(options.target,
-                                   grpc::InsecureChannelCredentials(), args);
-}
-
 // A fresh id per call, so that one call can be found in the server's log.
 std::string NewRequestId() {
   thread_local absl::BitGen gen;
@@ -31,6 +21,16 @@ std::string NewRequestId() {
 }
 
 }  // namespace
+
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  // Insecure for now: TLS comes with API keys.
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(),
+                                   args);
+}
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -40,11 +40,12 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      channel_(MakeChannel(options_)),
+      channel_(NewChannel(options_.target)),
       pages_(v1::PageService::NewStub(channel_)),
       components_(v1::ComponentService::NewStub(channel_)),
       incidents_(v1::IncidentService::NewStub(channel_)),
       postmortems_(v1::PostmortemService::NewStub(channel_)),
+      events_(v1::EventService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
 void Client::PrepareContext(grpc::ClientContext& context) const {
@@ -229,6 +230,12 @@ absl::StatusOr<v1::CorrectiveAction> Client::UpdateCorrectiveAction(
     const v1::UpdateCorrectiveActionRequest& request) {
   return Call(*postmortems_,
               &v1::PostmortemService::Stub::UpdateCorrectiveAction, request);
+}
+
+// EventService.
+absl::StatusOr<v1::ListEventsResponse> Client::ListEvents(
+    const v1::ListEventsRequest& request) {
+  return Call(*events_, &v1::EventService::Stub::ListEvents, request);
 }
 
 absl::StatusOr<HealthStatus> Client::CheckHealth(std::string_view service) {

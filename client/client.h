@@ -1,6 +1,7 @@
 // The incidentd client library: one channel with its options, one per-call
 // deadline and metadata policy, and a thin absl::StatusOr wrapper over every
-// RPC of the incidentd.v1 services plus grpc.health.v1.Health/Check.
+// RPC of the incidentd.v1 services plus grpc.health.v1.Health/Check. (The
+// streaming WatchPage has its own helper: client/watcher.h.)
 #ifndef INCIDENTD_CLIENT_CLIENT_H_
 #define INCIDENTD_CLIENT_CLIENT_H_
 
@@ -18,6 +19,7 @@
 #include "client/health.grpc.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "incidentd/v1/components.grpc.pb.h"
+#include "incidentd/v1/events.grpc.pb.h"
 #include "incidentd/v1/incidents.grpc.pb.h"
 #include "incidentd/v1/pages.grpc.pb.h"
 #include "incidentd/v1/postmortems.grpc.pb.h"
@@ -39,6 +41,10 @@ struct ClientOptions {
 // The one conversion from a gRPC status to an absl::Status: same canonical
 // code, same message.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The one way this library opens a channel to `target`: insecure for now,
+// with keepalive pings while calls are in flight.
+std::shared_ptr<grpc::Channel> NewChannel(const std::string& target);
 
 // Thread-safe: calls may be made from any number of threads at once.
 class Client {
@@ -115,6 +121,10 @@ class Client {
   absl::StatusOr<v1::CorrectiveAction> UpdateCorrectiveAction(
       const v1::UpdateCorrectiveActionRequest& request);
 
+  // EventService (WatchPage: see client/watcher.h).
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(
+      const v1::ListEventsRequest& request);
+
   // grpc.health.v1.Health/Check for `service` ("" is the whole server).
   absl::StatusOr<HealthStatus> CheckHealth(std::string_view service = "");
 
@@ -137,6 +147,7 @@ class Client {
   std::unique_ptr<v1::ComponentService::Stub> components_;
   std::unique_ptr<v1::IncidentService::Stub> incidents_;
   std::unique_ptr<v1::PostmortemService::Stub> postmortems_;
+  std::unique_ptr<v1::EventService::Stub> events_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

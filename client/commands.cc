@@ -1,6 +1,12 @@
 #include "client/commands.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <optional>
+#include <thread>
 #include <set>
 #include <utility>
 
@@ -31,12 +37,13 @@ const std::set<std::string, std::less<>>& ValueFlags() {
       "kind",           "display-time",  "display-time-zone",
       "author",         "url",           "time-zone",
       "id",             "f",             "scheduled-start",
-      "scheduled-end"};
+      "scheduled-end",  "after",         "incident",
+      "type"};
   return *flags;
 }
 const std::set<std::string, std::less<>>& SwitchFlags() {
   static const auto* flags = new std::set<std::string, std::less<>>{
-      "open", "closed", "notify", "reopen", "help"};
+      "open", "closed", "notify", "reopen", "help", "snapshot", "verbose"};
   return *flags;
 }
 
@@ -568,7 +575,144 @@ absl::StatusOr<Command> Apply(const CommandLine& line) {
   });
 }
 
+// --- watch ------------------------------------------------------------------
+
+// Where the signal handler tells StopOnSignal's thread that Ctrl-C came; a
+// pipe because write() is one of the few things a handler may do.
+int g_signal_pipe = -1;
+
+void OnStopSignal(int) {
+  const char byte = 's';
+  (void)!write(g_signal_pipe, &byte, 1);
+}
+
+// While alive, the first SIGINT or SIGTERM stops `watcher` (so the command
+// ends cleanly, exit 0); a second one kills as usual (SA_RESETHAND), in
+// case stopping hangs.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(Watcher& watcher) {
+    if (pipe2(fds_, O_CLOEXEC) != 0) return;
+    g_signal_pipe = fds_[1];
+    struct sigaction action {};
+    action.sa_handler = OnStopSignal;
+    action.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+    thread_ = std::thread([this, &watcher] {
+      char byte = 0;
+      while (read(fds_[0], &byte, 1) < 0 && errno == EINTR) {
+      }
+      if (byte == 's') watcher.Stop();
+    });
+  }
+  ~StopOnSignal() {
+    if (!thread_.joinable()) return;
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+    const char byte = 'q';
+    (void)!write(fds_[1], &byte, 1);
+    thread_.join();
+    g_signal_pipe = -1;
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+  std::thread thread_;
+};
+
+absl::StatusOr<Command> Watch(const CommandLine& line) {
+  absl::StatusOr<WatchSettings> parsed = ParseWatchCommand(line);
+  if (!parsed.ok()) return parsed.status();
+  return Command([settings = *std::move(parsed)](
+                     Client& client, std::ostream& out) -> absl::Status {
+    WatchOptions options;
+    options.targets = settings.targets;
+    options.request = settings.request;
+    options.metadata = client.options().metadata;
+    Watcher watcher(options, PrintingCallbacks(out, settings.verbose));
+    StopOnSignal stop(watcher);
+    return watcher.Run();
+  });
+}
+
 }  // namespace
+
+absl::StatusOr<WatchSettings> ParseWatchCommand(const CommandLine& line) {
+  constexpr absl::string_view kUsage =
+      "watch PAGE [--after N | --snapshot] [--component ID]... "
+      "[--incident ID]... [--type TYPE]... [--verbose]";
+  if (auto s = CheckShape(line, 1, 1,
+                          {"after", "snapshot", "component", "incident", "type",
+                           "verbose"},
+                          {}, kUsage);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> page = ExpandPageName(line.words[1]);
+  if (!page.ok()) return page.status();
+  WatchSettings settings;
+  settings.targets = FlagValues(line, "server");
+  if (settings.targets.empty()) settings.targets = {line.client.target};
+  settings.verbose = HasFlag(line, "verbose");
+  v1::WatchPageRequest& request = settings.request;
+  request.set_page(*page);
+  if (HasFlag(line, "after")) {
+    int64_t after = 0;
+    if (!absl::SimpleAtoi(Flag(line, "after"), &after) || after < 0) {
+      return UsageError(absl::StrCat("--after: \"", Flag(line, "after"),
+                                     "\" is not a sequence number (0 or "
+                                     "more)"));
+    }
+    request.set_after_sequence(after);
+  }
+  request.set_snapshot(HasFlag(line, "snapshot"));
+  if (request.snapshot() && request.after_sequence() > 0) {
+    return UsageError(
+        "--snapshot and --after exclude each other: a snapshot starts from "
+        "the page as it is now");
+  }
+  for (const std::string& id : FlagValues(line, "component")) {
+    if (id.empty()) return UsageError("--component: empty component id");
+    request.add_components(ChildOfPage(*page, kComponents, id));
+  }
+  for (const std::string& id : FlagValues(line, "incident")) {
+    if (id.empty()) return UsageError("--incident: empty incident id");
+    request.add_incidents(ChildOfPage(*page, kIncidents, id));
+  }
+  for (const std::string& value : FlagValues(line, "type")) {
+    absl::StatusOr<int> type =
+        ParseEnumFlag(*v1::Event::Type_descriptor(), "type", value);
+    if (!type.ok()) return type.status();
+    request.add_types(static_cast<v1::Event::Type>(*type));
+  }
+  return settings;
+}
+
+WatchCallbacks PrintingCallbacks(std::ostream& out, bool verbose) {
+  WatchCallbacks callbacks;
+  callbacks.on_event = [&out](const v1::Event& event) {
+    out << ToJson(event, /*pretty=*/false) << std::endl;
+  };
+  callbacks.on_snapshot = [&out](const v1::Snapshot& snapshot) {
+    v1::WatchPageResponse line;
+    *line.mutable_snapshot() = snapshot;
+    out << ToJson(line, /*pretty=*/false) << std::endl;
+  };
+  if (verbose) {
+    callbacks.on_heartbeat = [&out](const v1::Heartbeat& heartbeat) {
+      v1::WatchPageResponse line;
+      *line.mutable_heartbeat() = heartbeat;
+      out << ToJson(line, /*pretty=*/false) << std::endl;
+    };
+  }
+  return callbacks;
+}
 
 absl::StatusOr<CommandLine> ParseCommandLine(
     const std::vector<std::string>& args, absl::string_view server_env) {
@@ -684,6 +828,7 @@ absl::StatusOr<Command> BuildCommand(const CommandLine& line) {
   if (command == "status") return Status(line);
   if (command == "health") return Health(line);
   if (command == "apply") return Apply(line);
+  if (command == "watch") return Watch(line);
   return UsageError(absl::StrCat("unknown command \"", command, "\""));
 }
 
@@ -749,6 +894,8 @@ Usage: incidentctl [--server HOST:PORT] [--timeout DURATION] COMMAND ...
   status PAGE
   health
   apply -f FILE.json [-f FILE.json]...
+  watch PAGE [--after N | --snapshot] [--component ID]... [--incident ID]...
+             [--type TYPE]... [--verbose]
 
 Names: the full resource name, or the short form without the collection word:
   PAGE       productsup                 or pages/productsup
@@ -768,8 +915,19 @@ apply: creates the page, groups, components and incidents (timeline,
   file, so applying the same file again changes nothing. Prints one line per
   step.
 
+watch: prints the page's events as they are committed, one incidentd.v1.Event
+  per line, until Ctrl-C. --after N resumes after sequence N (default: from
+  the oldest event kept); --snapshot first prints the page as it is now
+  ({"snapshot":...}) and then the events after it. --component, --incident
+  (ids of the page) and --type (e.g. incident-update-posted, repeatable) keep
+  only matching events; --verbose also prints heartbeats ({"heartbeat":...},
+  the position after events the filters skipped). On a broken stream it
+  reconnects with backoff and resumes where it stopped, rotating through
+  every --server given, so no event is printed twice or missed.
+
 Global flags:
-  --server   the server address; default $INCIDENTD_SERVER, else 127.0.0.1:50051
+  --server   the server address; default $INCIDENTD_SERVER, else
+             127.0.0.1:50051 (watch takes several: --server A --server B)
   --timeout  the deadline of each call, e.g. 10s (the default), 500ms
   --help     this text
 

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "client/client.h"
+#include "client/watcher.h"
 #include "google/protobuf/message.h"
 
 namespace incidentd::client {
@@ -45,6 +46,23 @@ using Command = std::function<absl::Status(Client& client, std::ostream& out)>;
 // Checks the words, arguments and flags of `line` and builds its requests.
 // INVALID_ARGUMENT (a usage error) when they do not make a command.
 absl::StatusOr<Command> BuildCommand(const CommandLine& line);
+
+// `incidentctl watch PAGE ...`, checked: the servers to rotate through
+// (every --server given, else the default target), the request (start
+// position and filters) and what to print.
+struct WatchSettings {
+  std::vector<std::string> targets;
+  v1::WatchPageRequest request;
+  // Also print heartbeats (the snapshot is printed whenever asked for).
+  bool verbose = false;
+};
+absl::StatusOr<WatchSettings> ParseWatchCommand(const CommandLine& line);
+
+// What `watch` prints, one JSON line each, flushed at once (so that a pipe
+// into jq shows events as they happen): every event as an
+// incidentd.v1.Event; the snapshot as {"snapshot":{...}}; with `verbose`,
+// heartbeats as {"heartbeat":{...}} (a jq filter tells them apart by key).
+WatchCallbacks PrintingCallbacks(std::ostream& out, bool verbose);
 
 // The --help text: every command, its flags and the short name forms.
 std::string UsageText();

@@ -6,6 +6,8 @@
 
 #include "server/converters.h"
 #include "server/domain/validation.h"
+#include "server/event_encoding.h"
+#include "server/event_recording.h"
 #include "server/field_mask.h"
 #include "server/idempotency.h"
 #include "server/names.h"
@@ -80,8 +82,9 @@ absl::StatusOr<v1::Component> ComponentLogic::CreateComponent(
   const RequestKey key =
       MakeRequestKey(page_id, "CreateComponent", request.request_id(), request);
   Component result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -103,7 +106,11 @@ absl::StatusOr<v1::Component> ComponentLogic::CreateComponent(
         result.update_time = now;
         result.version = 1;
         RETURN_IF_ERROR(tx.components().Insert(result));
-        return RememberRequest(tx, key, ComponentName(page_id, id), now);
+        RETURN_IF_ERROR(
+            RememberRequest(tx, key, ComponentName(page_id, id), now));
+        events.push_back(MakeComponentEvent(EventType::kComponentCreated,
+                                            EventOrigin{now, ""}, result));
+        return absl::OkStatus();
       }));
   return ToProto(result);
 }
@@ -175,8 +182,9 @@ absl::StatusOr<v1::Component> ComponentLogic::UpdateComponent(
       mask.Has("display_name"), mask.Has("description")));
 
   Component component;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(component, tx.components().Get(name.page_id, name.id,
                                                         Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("component.etag", request.component().etag(),
@@ -189,9 +197,13 @@ absl::StatusOr<v1::Component> ComponentLogic::UpdateComponent(
           component.group_id = input.group_id;
         }
         if (mask.Has("position")) component.position = input.position;
-        component.update_time = Now();
+        const absl::Time now = Now();
+        component.update_time = now;
         ++component.version;
-        return tx.components().Update(component);
+        RETURN_IF_ERROR(tx.components().Update(component));
+        events.push_back(MakeComponentEvent(EventType::kComponentUpdated,
+                                            EventOrigin{now, ""}, component));
+        return absl::OkStatus();
       }));
   return ToProto(component);
 }
@@ -200,8 +212,9 @@ absl::StatusOr<google::protobuf::Empty> ComponentLogic::DeleteComponent(
     const v1::DeleteComponentRequest& request, absl::Time deadline) {
   ASSIGN_OR_RETURN(PageChildName name,
                    ParseComponentName("name", request.name()));
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(
             Component component,
             tx.components().Get(name.page_id, name.id, Lock::kForUpdate));
@@ -214,7 +227,10 @@ absl::StatusOr<google::protobuf::Empty> ComponentLogic::DeleteComponent(
               "an open incident or maintenance still affects this component; "
               "resolve it or remove the component from it first");
         }
-        return tx.components().Delete(name.page_id, name.id);
+        RETURN_IF_ERROR(tx.components().Delete(name.page_id, name.id));
+        events.push_back(MakeComponentDeletedEvent(EventOrigin{Now(), ""},
+                                                   name.page_id, name.id));
+        return absl::OkStatus();
       }));
   return google::protobuf::Empty();
 }
@@ -231,8 +247,9 @@ absl::StatusOr<v1::Component> ComponentLogic::SetComponentStatus(
   RETURN_IF_ERROR(domain::ValidateLine("reason", request.reason(), 1,
                                        domain::kMaxReasonLength));
   Component component;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(component, tx.components().Get(name.page_id, name.id,
                                                         Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("etag", request.etag(), component.version));
@@ -242,7 +259,10 @@ absl::StatusOr<v1::Component> ComponentLogic::SetComponentStatus(
         component.status_change_time = now;
         component.update_time = now;
         ++component.version;
-        return tx.components().Update(component);
+        RETURN_IF_ERROR(tx.components().Update(component));
+        events.push_back(MakeComponentEvent(EventType::kComponentStatusChanged,
+                                            EventOrigin{now, ""}, component));
+        return absl::OkStatus();
       }));
   return ToProto(component);
 }
@@ -266,8 +286,9 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::CreateComponentGroup(
   const RequestKey key = MakeRequestKey(page_id, "CreateComponentGroup",
                                         request.request_id(), request);
   ComponentGroup result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -285,7 +306,10 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::CreateComponentGroup(
         result.update_time = now;
         result.version = 1;
         RETURN_IF_ERROR(tx.components().InsertGroup(result));
-        return RememberRequest(tx, key, GroupName(page_id, id), now);
+        RETURN_IF_ERROR(RememberRequest(tx, key, GroupName(page_id, id), now));
+        events.push_back(MakeGroupEvent(EventType::kComponentGroupCreated,
+                                        EventOrigin{now, ""}, result));
+        return absl::OkStatus();
       }));
   return ToProto(result);
 }
@@ -349,8 +373,9 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::UpdateComponentGroup(
       mask.Has("description")));
 
   ComponentGroup group;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(group, tx.components().GetGroup(name.page_id, name.id,
                                                          Lock::kForUpdate));
         RETURN_IF_ERROR(
@@ -358,9 +383,13 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::UpdateComponentGroup(
         if (mask.Has("display_name")) group.display_name = input.display_name;
         if (mask.Has("description")) group.description = input.description;
         if (mask.Has("position")) group.position = input.position;
-        group.update_time = Now();
+        const absl::Time now = Now();
+        group.update_time = now;
         ++group.version;
-        return tx.components().UpdateGroup(group);
+        RETURN_IF_ERROR(tx.components().UpdateGroup(group));
+        events.push_back(MakeGroupEvent(EventType::kComponentGroupUpdated,
+                                        EventOrigin{now, ""}, group));
+        return absl::OkStatus();
       }));
   return ToProto(group);
 }
@@ -368,13 +397,17 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::UpdateComponentGroup(
 absl::StatusOr<google::protobuf::Empty> ComponentLogic::DeleteComponentGroup(
     const v1::DeleteComponentGroupRequest& request, absl::Time deadline) {
   ASSIGN_OR_RETURN(PageChildName name, ParseGroupName("name", request.name()));
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(
             ComponentGroup group,
             tx.components().GetGroup(name.page_id, name.id, Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("etag", request.etag(), group.version));
-        return tx.components().DeleteGroup(name.page_id, name.id);
+        RETURN_IF_ERROR(tx.components().DeleteGroup(name.page_id, name.id));
+        events.push_back(MakeGroupDeletedEvent(EventOrigin{Now(), ""},
+                                               name.page_id, name.id));
+        return absl::OkStatus();
       }));
   return google::protobuf::Empty();
 }

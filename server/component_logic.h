@@ -9,14 +9,17 @@
 #include "incidentd/v1/components.pb.h"
 #include "incidentd/v1/resources.pb.h"
 #include "server/clock.h"
+#include "server/event_notifier.h"
 #include "storage/store.h"
 
 namespace incidentd {
 
 class ComponentLogic {
  public:
-  ComponentLogic(storage::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `notifier` is told of every committed change that appended events.
+  ComponentLogic(storage::Store& store, const Clock& clock,
+                 EventNotifier& notifier)
+      : store_(store), clock_(clock), notifier_(notifier) {}
 
   absl::StatusOr<v1::Component> CreateComponent(
       const v1::CreateComponentRequest& request, absl::Time deadline);
@@ -47,6 +50,7 @@ class ComponentLogic {
 
   storage::Store& store_;
   const Clock& clock_;
+  EventNotifier& notifier_;
 };
 
 }  // namespace incidentd

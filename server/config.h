@@ -32,6 +32,15 @@ struct ServerConfig {
   absl::Duration health_interval;
   absl::Duration startup_db_wait;
   bool auto_migrate = true;
+  // Live updates (event_hub.h): how often the tailer asks the database for
+  // other replicas' events, how often an idle stream gets a heartbeat, and
+  // how many events may wait for a slow watcher before its stream ends.
+  absl::Duration event_poll_interval;
+  absl::Duration heartbeat_interval;
+  int watch_buffer = 0;
+  // How long events are kept, and how often older ones are deleted.
+  absl::Duration event_retention;
+  absl::Duration event_prune_interval;
 };
 
 // Looks an environment variable up; nullopt when unset.

@@ -10,6 +10,8 @@
 #include "server/domain/durations.h"
 #include "server/domain/incident_rules.h"
 #include "server/domain/validation.h"
+#include "server/event_encoding.h"
+#include "server/event_recording.h"
 #include "server/field_mask.h"
 #include "server/idempotency.h"
 #include "server/names.h"
@@ -148,6 +150,80 @@ absl::StatusOr<std::vector<IncidentUpdate>> ReadTimeline(
   return all;
 }
 
+// The event a post's status change makes, if any: an incident closing or
+// reopening, a maintenance starting, completing or being cancelled.
+// `before` is unspecified for a new incident.
+std::optional<EventType> TransitionEventType(IncidentKind kind,
+                                             IncidentStatus before,
+                                             IncidentStatus after) {
+  if (after == before) return std::nullopt;
+  if (kind == IncidentKind::kIncident) {
+    const bool was_open =
+        before == IncidentStatus::kUnspecified || domain::IsOpen(before);
+    if (was_open && !domain::IsOpen(after)) return EventType::kIncidentResolved;
+    if (!was_open && domain::IsOpen(after)) return EventType::kIncidentReopened;
+    return std::nullopt;
+  }
+  switch (after) {
+    case IncidentStatus::kInProgress:
+    case IncidentStatus::kVerifying:
+      // IN_PROGRESS -> VERIFYING is a step within the running maintenance.
+      if (before == IncidentStatus::kUnspecified ||
+          before == IncidentStatus::kScheduled) {
+        return EventType::kMaintenanceStarted;
+      }
+      return std::nullopt;
+    case IncidentStatus::kCompleted:
+      return EventType::kMaintenanceCompleted;
+    case IncidentStatus::kCancelled:
+      return EventType::kMaintenanceCancelled;
+    default:
+      return std::nullopt;
+  }
+}
+
+// After an edit of `edited`, whose display time was `old_display_time`:
+// the incident's start and resolve times follow its timeline. Writes the
+// incident and returns it when they moved; nullopt when nothing moved.
+absl::StatusOr<std::optional<Incident>> RetimeIncident(
+    Transaction& tx, const Incident& incident, const IncidentUpdate& edited,
+    absl::Time old_display_time, absl::Time now) {
+  if (edited.display_time == old_display_time) return std::nullopt;
+  ASSIGN_OR_RETURN(std::vector<IncidentUpdate> timeline,
+                   ReadTimeline(tx, incident.page_id, incident.id));
+  std::sort(timeline.begin(), timeline.end(),
+            [](const IncidentUpdate& a, const IncidentUpdate& b) {
+              return a.seq < b.seq;  // posting order
+            });
+  Incident changed = incident;
+  if (incident.kind == IncidentKind::kIncident && !timeline.empty()) {
+    absl::Time first = timeline.front().display_time;
+    for (const IncidentUpdate& u : timeline)
+      first = std::min(first, u.display_time);
+    changed.start_time = first;
+  }
+  if (!domain::IsOpen(incident.status)) {
+    // The update that last closed it.
+    IncidentStatus before = IncidentStatus::kUnspecified;
+    for (const IncidentUpdate& u : timeline) {
+      const bool was_open =
+          before == IncidentStatus::kUnspecified || domain::IsOpen(before);
+      if (was_open && !domain::IsOpen(u.resulting_status)) {
+        changed.resolve_time = u.display_time;
+      }
+      before = u.resulting_status;
+    }
+  }
+  if (changed.start_time == incident.start_time &&
+      changed.resolve_time == incident.resolve_time) {
+    return std::nullopt;
+  }
+  changed.update_time = now;
+  ++changed.version;
+  RETURN_IF_ERROR(tx.incidents().Update(changed));
+  return std::optional<Incident>(std::move(changed));
+}
+
 std::string StatusReasonFor(const Incident& incident) {
   return StrCat(incident.kind == IncidentKind::kMaintenance ? "Maintenance: "
                                                             : "Incident: ",
@@ -274,6 +350,11 @@ absl::StatusOr<IncidentLogic::PostPlan> IncidentLogic::PlanPost(
   }
   inc.update_time = now;
   ++inc.version;
+  plan.previous_status = before;
+  plan.incident_changed =
+      domain::EffectiveImpact(inc) != domain::EffectiveImpact(incident) ||
+      inc.component_ids != incident.component_ids ||
+      inc.start_time != incident.start_time;
 
   update.page_id = inc.page_id;
   update.incident_id = inc.id;
@@ -287,16 +368,43 @@ absl::StatusOr<IncidentLogic::PostPlan> IncidentLogic::PlanPost(
   return plan;
 }
 
-absl::Status IncidentLogic::CommitPost(Transaction& tx, PostPlan& plan) const {
-  if (plan.incident.version == 1) {
-    RETURN_IF_ERROR(tx.incidents().Insert(plan.incident));
+absl::Status IncidentLogic::CommitPost(Transaction& tx, PostPlan& plan,
+                                       std::vector<Event>& events) const {
+  const Incident& inc = plan.incident;
+  const bool is_new = inc.version == 1;
+  if (is_new) {
+    RETURN_IF_ERROR(tx.incidents().Insert(inc));
   } else {
-    RETURN_IF_ERROR(tx.incidents().Update(plan.incident));
+    RETURN_IF_ERROR(tx.incidents().Update(inc));
   }
   for (const Component& c : plan.components) {
     RETURN_IF_ERROR(tx.components().Update(c));
   }
   ASSIGN_OR_RETURN(plan.update.seq, tx.incidents().InsertUpdate(plan.update));
+
+  const EventOrigin origin{plan.update.create_time, plan.update.author};
+  if (is_new) {
+    events.push_back(MakeIncidentEvent(inc.kind == IncidentKind::kMaintenance
+                                           ? EventType::kMaintenanceScheduled
+                                           : EventType::kIncidentCreated,
+                                       origin, inc));
+  }
+  if (std::optional<EventType> transition =
+          TransitionEventType(inc.kind, plan.previous_status, inc.status)) {
+    events.push_back(MakeIncidentEvent(*transition, origin, inc));
+  } else if (!is_new && plan.incident_changed) {
+    events.push_back(
+        MakeIncidentEvent(EventType::kIncidentUpdated, origin, inc));
+  }
+  events.push_back(MakeIncidentUpdateEvent(EventType::kIncidentUpdatePosted,
+                                           origin, inc, plan.update));
+  for (const ComponentChange& change : plan.update.component_changes) {
+    for (const Component& c : plan.components) {
+      if (c.id != change.component_id) continue;
+      events.push_back(MakeComponentEvent(EventType::kComponentStatusChanged,
+                                          origin, c, inc.id));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -346,8 +454,9 @@ absl::StatusOr<v1::Incident> IncidentLogic::CreateIncident(
   const RequestKey key =
       MakeRequestKey(page_id, "CreateIncident", request.request_id(), request);
   Incident result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -366,7 +475,7 @@ absl::StatusOr<v1::Incident> IncidentLogic::CreateIncident(
         IncidentUpdate update = first;
         if (!has_display_time) update.display_time = now;
         ASSIGN_OR_RETURN(PostPlan plan, PlanPost(tx, fresh, update, now));
-        RETURN_IF_ERROR(CommitPost(tx, plan));
+        RETURN_IF_ERROR(CommitPost(tx, plan, events));
         result = plan.incident;
         return RememberRequest(tx, key, IncidentName(page_id, id), now);
       }));
@@ -485,8 +594,9 @@ absl::StatusOr<v1::Incident> IncidentLogic::UpdateIncident(
   }
 
   Incident incident;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(incident, tx.incidents().Get(name.page_id, name.id,
                                                       Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("incident.etag", request.incident().etag(),
@@ -521,9 +631,13 @@ absl::StatusOr<v1::Incident> IncidentLogic::UpdateIncident(
           incident.manual_transitions = input.manual_transitions;
         }
         RETURN_IF_ERROR(ValidateTimes(incident));
-        incident.update_time = Now();
+        const absl::Time now = Now();
+        incident.update_time = now;
         ++incident.version;
-        return tx.incidents().Update(incident);
+        RETURN_IF_ERROR(tx.incidents().Update(incident));
+        events.push_back(MakeIncidentEvent(EventType::kIncidentUpdated,
+                                           EventOrigin{now, ""}, incident));
+        return absl::OkStatus();
       }));
   return ToProto(incident);
 }
@@ -546,8 +660,9 @@ absl::StatusOr<v1::IncidentUpdate> IncidentLogic::PostIncidentUpdate(
   const RequestKey key = MakeRequestKey(parent.page_id, "PostIncidentUpdate",
                                         request.request_id(), request);
   IncidentUpdate result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -566,7 +681,7 @@ absl::StatusOr<v1::IncidentUpdate> IncidentLogic::PostIncidentUpdate(
         IncidentUpdate post = update;
         if (!has_display_time) post.display_time = now;
         ASSIGN_OR_RETURN(PostPlan plan, PlanPost(tx, incident, post, now));
-        RETURN_IF_ERROR(CommitPost(tx, plan));
+        RETURN_IF_ERROR(CommitPost(tx, plan, events));
         result = plan.update;
         return RememberRequest(
             tx, key, UpdateName(parent.page_id, parent.id, result.id), now);
@@ -600,8 +715,9 @@ absl::StatusOr<v1::IncidentUpdate> IncidentLogic::EditIncidentUpdate(
                                        domain::kMaxAuthorLength));
 
   IncidentUpdate update;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         // The incident first, as every post does: one lock order.
         ASSIGN_OR_RETURN(Incident incident,
                          tx.incidents().Get(name.page_id, name.incident_id,
@@ -629,41 +745,20 @@ absl::StatusOr<v1::IncidentUpdate> IncidentLogic::EditIncidentUpdate(
         update.update_time = now;
         ++update.version;
         RETURN_IF_ERROR(tx.incidents().EditUpdate(update));
-        if (update.display_time == old_display_time) return absl::OkStatus();
-
-        // The incident's start and resolve times follow its timeline.
-        ASSIGN_OR_RETURN(std::vector<IncidentUpdate> timeline,
-                         ReadTimeline(tx, name.page_id, name.incident_id));
-        std::sort(timeline.begin(), timeline.end(),
-                  [](const IncidentUpdate& a, const IncidentUpdate& b) {
-                    return a.seq < b.seq;  // posting order
-                  });
-        Incident changed = incident;
-        if (incident.kind == IncidentKind::kIncident && !timeline.empty()) {
-          absl::Time first = timeline.front().display_time;
-          for (const IncidentUpdate& u : timeline)
-            first = std::min(first, u.display_time);
-          changed.start_time = first;
+        // The incident's own event (when its times moved), then the edit's,
+        // as for a post.
+        const EventOrigin origin{now, request.editor()};
+        ASSIGN_OR_RETURN(
+            std::optional<Incident> moved,
+            RetimeIncident(tx, incident, update, old_display_time, now));
+        if (moved.has_value()) {
+          events.push_back(
+              MakeIncidentEvent(EventType::kIncidentUpdated, origin, *moved));
         }
-        if (!domain::IsOpen(incident.status)) {
-          // The update that last closed it.
-          IncidentStatus before = IncidentStatus::kUnspecified;
-          for (const IncidentUpdate& u : timeline) {
-            const bool was_open = before == IncidentStatus::kUnspecified ||
-                                  domain::IsOpen(before);
-            if (was_open && !domain::IsOpen(u.resulting_status)) {
-              changed.resolve_time = u.display_time;
-            }
-            before = u.resulting_status;
-          }
-        }
-        if (changed.start_time == incident.start_time &&
-            changed.resolve_time == incident.resolve_time) {
-          return absl::OkStatus();
-        }
-        changed.update_time = now;
-        ++changed.version;
-        return tx.incidents().Update(changed);
+        events.push_back(
+            MakeIncidentUpdateEvent(EventType::kIncidentUpdateEdited, origin,
+                                    moved.value_or(incident), update));
+        return absl::OkStatus();
       }));
   return ToProto(update);
 }

@@ -13,6 +13,7 @@
 #include "incidentd/v1/incidents.pb.h"
 #include "incidentd/v1/resources.pb.h"
 #include "server/clock.h"
+#include "server/event_notifier.h"
 #include "storage/model.h"
 #include "storage/store.h"
 
@@ -20,8 +21,10 @@ namespace incidentd {
 
 class IncidentLogic {
  public:
-  IncidentLogic(storage::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `notifier` is told of every committed change that appended events.
+  IncidentLogic(storage::Store& store, const Clock& clock,
+                EventNotifier& notifier)
+      : store_(store), clock_(clock), notifier_(notifier) {}
 
   absl::StatusOr<v1::Incident> CreateIncident(
       const v1::CreateIncidentRequest& request, absl::Time deadline);
@@ -44,6 +47,11 @@ class IncidentLogic {
     Incident incident;  // version already incremented (1: a new incident)
     IncidentUpdate update;
     std::vector<Component> components;
+    // The status before the post (unspecified: a new incident), and whether
+    // the post changed what the incident shows besides its status: its
+    // effective impact, affected components or start time.
+    IncidentStatus previous_status = IncidentStatus::kUnspecified;
+    bool incident_changed = false;
   };
   // Checks and reads only (components are locked FOR UPDATE), so a caller
   // may skip an incident whose post is refused without undoing anything.
@@ -56,14 +64,30 @@ class IncidentLogic {
                                     IncidentUpdate update,
                                     absl::Time now) const;
   // Writes the plan: the incident (inserted when new), the components, the
-  // update (whose seq is filled in).
-  absl::Status CommitPost(storage::Transaction& tx, PostPlan& plan) const;
+  // update (whose seq is filled in); and adds the events that describe it
+  // to `events`, for the caller to append last (see event_recording.h).
+  // Their order, which is also the order within any one transaction:
+  //   1. the incident's own: INCIDENT_CREATED or MAINTENANCE_SCHEDULED for a
+  //      new one; then its status transition if the post made one
+  //      (INCIDENT_RESOLVED, INCIDENT_REOPENED, MAINTENANCE_STARTED,
+  //      MAINTENANCE_COMPLETED, MAINTENANCE_CANCELLED), or else, for an
+  //      existing incident, INCIDENT_UPDATED when incident_changed;
+  //   2. INCIDENT_UPDATE_POSTED;
+  //   3. COMPONENT_STATUS_CHANGED for each component written, in timeline
+  //      order.
+  // The actor is the update's author; the time the post's now.
+  absl::Status CommitPost(storage::Transaction& tx, PostPlan& plan,
+                          std::vector<Event>& events) const;
 
   absl::Time Now() const { return TruncateToMicros(clock_.Now()); }
+  // For changes made outside this class through PlanPost/CommitPost (the
+  // maintenance scheduler), to announce their events.
+  EventNotifier& notifier() const { return notifier_; }
 
  private:
   storage::Store& store_;
   const Clock& clock_;
+  EventNotifier& notifier_;
 };
 
 }  // namespace incidentd

@@ -1,10 +1,9 @@
 #include "server/maintenance_scheduler.h"
 
-#include <memory>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "server/domain/incident_rules.h"
+#include "server/event_recording.h"
 #include "server/logging.h"
 #include "server/names.h"
 #include "server/status_macros.h"
@@ -25,64 +24,14 @@ MaintenanceScheduler::MaintenanceScheduler(
     const Clock& clock, absl::Duration interval, absl::Duration deadline)
     : store_(store),
       logic_(logic),
-      executor_(executor),
       clock_(clock),
-      interval_(interval),
-      deadline_(deadline) {}
-
-MaintenanceScheduler::~MaintenanceScheduler() { Stop(); }
+      pass_("maintenance", executor, clock, interval, deadline,
+            [this](absl::Time deadline) { return RunOnce(deadline).status(); }) {}
 
 const char* MaintenanceScheduler::BodyFor(IncidentStatus status) {
   return status == IncidentStatus::kInProgress
              ? "Scheduled maintenance is now in progress."
              : "Scheduled maintenance has been completed.";
-}
-
-void MaintenanceScheduler::Start() {
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void MaintenanceScheduler::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void MaintenanceScheduler::Loop() {
-  for (;;) {
-    {
-      absl::MutexLock lock(&mu_);
-      // Wakes early only to stop.
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval_);
-      if (stopping_) return;
-    }
-    auto done = std::make_shared<absl::Notification>();
-    const absl::Time deadline = clock_.Now() + deadline_;
-    absl::Status submitted =
-        executor_.Submit(deadline, [this, done, deadline](absl::Status ready) {
-          if (ready.ok()) {
-            absl::StatusOr<int> moved = RunOnce(deadline);
-            // One line when passes start failing and one when they recover,
-            // not one per interval while the database is away.
-            if (!moved.ok() && !failing_) {
-              LogWarn("maintenance",
-                      "passes are failing: ", moved.status().ToString());
-            } else if (moved.ok() && failing_) {
-              LogInfo("maintenance", "passes succeed again");
-            }
-            failing_ = !moved.ok();
-          }
-          done->Notify();
-        });
-    if (!submitted.ok()) {
-      // Busy serving requests; the next pass catches up.
-      LogWarn("maintenance", "pass skipped: ", submitted.ToString());
-      continue;
-    }
-    done->WaitForNotification();
-  }
 }
 
 absl::StatusOr<int> MaintenanceScheduler::RunOnce(absl::Time deadline) {
@@ -91,8 +40,12 @@ absl::StatusOr<int> MaintenanceScheduler::RunOnce(absl::Time deadline) {
     int due_count = 0;
     int moved = 0;
     std::vector<std::string> log_lines;
-    absl::Status status = store_.ReadWrite(
-        deadline, [&](storage::Transaction& tx) -> absl::Status {
+    // The events of every move are appended together at the end, as in
+    // any change, and announced after the commit.
+    absl::Status status = ReadWriteRecorded(
+        store_, logic_.notifier(), deadline,
+        [&](storage::Transaction& tx,
+            std::vector<Event>& events) -> absl::Status {
           moved = 0;
           log_lines.clear();
           const absl::Time now = logic_.Now();
@@ -122,7 +75,7 @@ absl::StatusOr<int> MaintenanceScheduler::RunOnce(absl::Time deadline) {
                   ": ", plan.status().ToString()));
               continue;
             }
-            RETURN_IF_ERROR(logic_.CommitPost(tx, *plan));
+            RETURN_IF_ERROR(logic_.CommitPost(tx, *plan, events));
             log_lines.push_back(
                 StrCat(IncidentName(incident.page_id, incident.id), " is now ",
                        domain::StatusTitle(to)));

@@ -5,15 +5,12 @@
 #ifndef INCIDENTD_SERVER_MAINTENANCE_SCHEDULER_H_
 #define INCIDENTD_SERVER_MAINTENANCE_SCHEDULER_H_
 
-#include <thread>
-
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/clock.h"
 #include "server/executor.h"
 #include "server/incident_logic.h"
+#include "server/periodic_pass.h"
 #include "storage/store.h"
 
 namespace incidentd {
@@ -25,11 +22,10 @@ class MaintenanceScheduler {
   MaintenanceScheduler(storage::Store& store, IncidentLogic& logic,
                        Executor& executor, const Clock& clock,
                        absl::Duration interval, absl::Duration deadline);
-  ~MaintenanceScheduler();
 
-  void Start();
+  void Start() { pass_.Start(); }
   // Waits for a running pass; idempotent.
-  void Stop();
+  void Stop() { pass_.Stop(); }
 
   // One pass on the calling thread: every maintenance due at the clock's
   // now is moved; returns how many were.
@@ -40,19 +36,10 @@ class MaintenanceScheduler {
   static constexpr const char* kAuthor = "incidentd";
 
  private:
-  void Loop();
-
   storage::Store& store_;
   IncidentLogic& logic_;
-  Executor& executor_;
   const Clock& clock_;
-  const absl::Duration interval_;
-  const absl::Duration deadline_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Whether the last pass failed; only passes touch it, one at a time.
-  bool failing_ = false;
-  std::thread thread_;
+  PeriodicPass pass_;  // last: its thread uses the members above
 };
 
 }  // namespace incidentd

@@ -5,9 +5,11 @@
 #include <vector>
 
 #include "server/converters.h"
+#include "server/page_status_view.h"
 #include "server/domain/incident_rules.h"
-#include "server/domain/page_status.h"
 #include "server/domain/validation.h"
+#include "server/event_encoding.h"
+#include "server/event_recording.h"
 #include "server/field_mask.h"
 #include "server/idempotency.h"
 #include "server/names.h"
@@ -51,8 +53,9 @@ absl::StatusOr<v1::Page> PageLogic::CreatePage(
   const RequestKey key =
       MakeRequestKey("", "CreatePage", request.request_id(), request);
   Page result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -67,7 +70,10 @@ absl::StatusOr<v1::Page> PageLogic::CreatePage(
         result.update_time = now;
         result.version = 1;
         RETURN_IF_ERROR(tx.pages().Insert(result));
-        return RememberRequest(tx, key, PageName(result.id), now);
+        RETURN_IF_ERROR(RememberRequest(tx, key, PageName(result.id), now));
+        events.push_back(MakePageEvent(EventType::kPageCreated,
+                                       EventOrigin{now, ""}, result));
+        return absl::OkStatus();
       }));
   return ToProto(result);
 }
@@ -119,8 +125,9 @@ absl::StatusOr<v1::Page> PageLogic::UpdatePage(
   if (mask.Has("time_zone")) RETURN_IF_ERROR(ValidateTimeZone(input));
 
   Page page;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(page, tx.pages().Get(id, Lock::kForUpdate));
         RETURN_IF_ERROR(
             CheckEtag("page.etag", request.page().etag(), page.version));
@@ -129,9 +136,13 @@ absl::StatusOr<v1::Page> PageLogic::UpdatePage(
         if (mask.Has("time_zone")) {
           page.time_zone = input.time_zone.empty() ? "UTC" : input.time_zone;
         }
-        page.update_time = Now();
+        const absl::Time now = Now();
+        page.update_time = now;
         ++page.version;
-        return tx.pages().Update(page);
+        RETURN_IF_ERROR(tx.pages().Update(page));
+        events.push_back(
+            MakePageEvent(EventType::kPageUpdated, EventOrigin{now, ""}, page));
+        return absl::OkStatus();
       }));
   return ToProto(page);
 }
@@ -139,6 +150,7 @@ absl::StatusOr<v1::Page> PageLogic::UpdatePage(
 absl::StatusOr<google::protobuf::Empty> PageLogic::DeletePage(
     const v1::DeletePageRequest& request, absl::Time deadline) {
   ASSIGN_OR_RETURN(std::string id, ParsePageName("name", request.name()));
+  // No event: the page's event log is deleted with it.
   RETURN_IF_ERROR(
       store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
         ASSIGN_OR_RETURN(Page page, tx.pages().Get(id, Lock::kForUpdate));
@@ -163,36 +175,12 @@ absl::StatusOr<v1::PageStatus> PageLogic::GetPageStatus(
   std::vector<Incident> open;
   RETURN_IF_ERROR(
       store_.ReadOnly(deadline, [&](Transaction& tx) -> absl::Status {
-        components.clear();
         RETURN_IF_ERROR(tx.pages().Get(id, Lock::kNone).status());
-        // A page's components, all of them, in display order.
-        constexpr int kBatch = 1000;
-        std::optional<storage::ComponentCursor> after;
-        for (;;) {
-          ASSIGN_OR_RETURN(std::vector<Component> batch,
-                           tx.components().List(id, "", after, kBatch));
-          for (Component& c : batch) components.push_back(std::move(c));
-          if (static_cast<int>(batch.size()) < kBatch) break;
-          after = storage::ComponentCursor{components.back().position,
-                                           components.back().id};
-        }
+        ASSIGN_OR_RETURN(components, ReadAllComponents(tx, id));
         ASSIGN_OR_RETURN(open, tx.incidents().ListOpen(id));
         return absl::OkStatus();
       }));
-  const absl::Time now = Now();
-  domain::PageStatusSummary summary =
-      domain::ComputePageStatus(components, open);
-  std::vector<Incident> incidents;
-  std::vector<Incident> maintenance;
-  for (Incident& i : open) {
-    if (i.kind == IncidentKind::kIncident) {
-      incidents.push_back(std::move(i));
-    } else if (i.status == IncidentStatus::kInProgress ||
-               i.status == IncidentStatus::kVerifying) {
-      maintenance.push_back(std::move(i));
-    }
-  }
-  return ToProto(id, summary, components, incidents, maintenance, now);
+  return BuildPageStatus(id, components, std::move(open), Now());
 }
 
 }  // namespace incidentd

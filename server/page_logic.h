@@ -9,14 +9,16 @@
 #include "incidentd/v1/pages.pb.h"
 #include "incidentd/v1/resources.pb.h"
 #include "server/clock.h"
+#include "server/event_notifier.h"
 #include "storage/store.h"
 
 namespace incidentd {
 
 class PageLogic {
  public:
-  PageLogic(storage::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `notifier` is told of every committed change that appended events.
+  PageLogic(storage::Store& store, const Clock& clock, EventNotifier& notifier)
+      : store_(store), clock_(clock), notifier_(notifier) {}
 
   // `deadline` bounds the storage work (see Store).
   absl::StatusOr<v1::Page> CreatePage(const v1::CreatePageRequest& request,
@@ -37,6 +39,7 @@ class PageLogic {
 
   storage::Store& store_;
   const Clock& clock_;
+  EventNotifier& notifier_;
 };
 
 }  // namespace incidentd

@@ -6,6 +6,8 @@
 
 #include "server/converters.h"
 #include "server/domain/validation.h"
+#include "server/event_encoding.h"
+#include "server/event_recording.h"
 #include "server/field_mask.h"
 #include "server/idempotency.h"
 #include "server/names.h"
@@ -99,15 +101,17 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::UpdatePostmortem(
   const std::string& etag = request.postmortem().etag();
 
   Postmortem postmortem;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         // Locking the incident serialises the creation of its first draft.
-        RETURN_IF_ERROR(tx.incidents()
-                            .Get(name.page_id, name.id, Lock::kForUpdate)
-                            .status());
+        ASSIGN_OR_RETURN(
+            Incident incident,
+            tx.incidents().Get(name.page_id, name.id, Lock::kForUpdate));
         absl::StatusOr<Postmortem> current =
             tx.postmortems().Get(name.page_id, name.id, Lock::kForUpdate);
         const absl::Time now = Now();
+        const EventOrigin origin{now, input.author};
         if (absl::IsNotFound(current.status())) {
           if (!etag.empty()) {
             return absl::AbortedError(
@@ -120,7 +124,10 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::UpdatePostmortem(
           postmortem.create_time = now;
           postmortem.update_time = now;
           postmortem.version = 1;
-          return tx.postmortems().Insert(postmortem);
+          RETURN_IF_ERROR(tx.postmortems().Insert(postmortem));
+          events.push_back(MakePostmortemEvent(EventType::kPostmortemUpdated,
+                                               origin, incident, postmortem));
+          return absl::OkStatus();
         }
         RETURN_IF_ERROR(current.status());
         postmortem = *std::move(current);
@@ -131,7 +138,10 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::UpdatePostmortem(
         ++postmortem.revision;
         postmortem.update_time = now;
         ++postmortem.version;
-        return tx.postmortems().Update(postmortem);
+        RETURN_IF_ERROR(tx.postmortems().Update(postmortem));
+        events.push_back(MakePostmortemEvent(EventType::kPostmortemUpdated,
+                                             origin, incident, postmortem));
+        return absl::OkStatus();
       }));
   return ToProto(postmortem);
 }
@@ -146,8 +156,9 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::PublishPostmortem(
                      FromProtoTime("publish_time", request.publish_time()));
   }
   Postmortem postmortem;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(postmortem, tx.postmortems().Get(name.page_id, name.id,
                                                           Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("etag", request.etag(), postmortem.version));
@@ -164,7 +175,15 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::PublishPostmortem(
         postmortem.publish_time = publish_time.value_or(now);
         postmortem.update_time = now;
         ++postmortem.version;
-        return tx.postmortems().Update(postmortem);
+        RETURN_IF_ERROR(tx.postmortems().Update(postmortem));
+        // For the event's components: the incident's affected ones.
+        ASSIGN_OR_RETURN(
+            Incident incident,
+            tx.incidents().Get(name.page_id, name.id, Lock::kNone));
+        events.push_back(MakePostmortemEvent(EventType::kPostmortemPublished,
+                                             EventOrigin{now, ""}, incident,
+                                             postmortem));
+        return absl::OkStatus();
       }));
   return ToProto(postmortem);
 }
@@ -174,8 +193,9 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::UnpublishPostmortem(
   ASSIGN_OR_RETURN(PageChildName name,
                    ParsePostmortemName("name", request.name()));
   Postmortem postmortem;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(postmortem, tx.postmortems().Get(name.page_id, name.id,
                                                           Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("etag", request.etag(), postmortem.version));
@@ -185,9 +205,17 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::UnpublishPostmortem(
         }
         // publish_time stays: it says when it was last published.
         postmortem.state = PostmortemState::kDraft;
-        postmortem.update_time = Now();
+        const absl::Time now = Now();
+        postmortem.update_time = now;
         ++postmortem.version;
-        return tx.postmortems().Update(postmortem);
+        RETURN_IF_ERROR(tx.postmortems().Update(postmortem));
+        ASSIGN_OR_RETURN(
+            Incident incident,
+            tx.incidents().Get(name.page_id, name.id, Lock::kNone));
+        events.push_back(MakePostmortemEvent(EventType::kPostmortemUnpublished,
+                                             EventOrigin{now, ""}, incident,
+                                             postmortem));
+        return absl::OkStatus();
       }));
   return ToProto(postmortem);
 }
@@ -250,8 +278,9 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::CreateCorrectiveAction(
   const RequestKey key = MakeRequestKey(
       parent.page_id, "CreateCorrectiveAction", request.request_id(), request);
   CorrectiveAction result;
-  RETURN_IF_ERROR(ReadWriteIdempotent(
-      store_, deadline, key, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
+      store_, notifier_, deadline, key,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(std::optional<std::string> previous,
                          FindPreviousRequest(tx, key));
         if (previous.has_value()) {
@@ -262,9 +291,9 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::CreateCorrectiveAction(
                                                  name.id, Lock::kNone));
           return absl::OkStatus();
         }
-        RETURN_IF_ERROR(tx.incidents()
-                            .Get(parent.page_id, parent.id, Lock::kNone)
-                            .status());
+        ASSIGN_OR_RETURN(
+            Incident incident,
+            tx.incidents().Get(parent.page_id, parent.id, Lock::kNone));
         const absl::Time now = Now();
         result = input;
         result.id = id;
@@ -272,8 +301,12 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::CreateCorrectiveAction(
         result.update_time = now;
         result.version = 1;
         ASSIGN_OR_RETURN(result.seq, tx.postmortems().InsertAction(result));
-        return RememberRequest(
-            tx, key, CorrectiveActionName(parent.page_id, parent.id, id), now);
+        RETURN_IF_ERROR(RememberRequest(
+            tx, key, CorrectiveActionName(parent.page_id, parent.id, id), now));
+        events.push_back(
+            MakeCorrectiveActionEvent(EventType::kCorrectiveActionCreated,
+                                      EventOrigin{now, ""}, incident, result));
+        return absl::OkStatus();
       }));
   return ToProto(result);
 }
@@ -333,8 +366,9 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::UpdateCorrectiveAction(
     return absl::InvalidArgumentError("corrective_action.state: required");
   }
   CorrectiveAction action;
-  RETURN_IF_ERROR(
-      store_.ReadWrite(deadline, [&](Transaction& tx) -> absl::Status {
+  RETURN_IF_ERROR(ReadWriteRecorded(
+      store_, notifier_, deadline,
+      [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
         ASSIGN_OR_RETURN(
             action, tx.postmortems().GetAction(name.page_id, name.incident_id,
                                                name.id, Lock::kForUpdate));
@@ -344,9 +378,17 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::UpdateCorrectiveAction(
         if (mask.Has("description")) action.description = input.description;
         if (mask.Has("owner")) action.owner = input.owner;
         if (mask.Has("state")) action.state = input.state;
-        action.update_time = Now();
+        const absl::Time now = Now();
+        action.update_time = now;
         ++action.version;
-        return tx.postmortems().UpdateAction(action);
+        RETURN_IF_ERROR(tx.postmortems().UpdateAction(action));
+        ASSIGN_OR_RETURN(
+            Incident incident,
+            tx.incidents().Get(name.page_id, name.incident_id, Lock::kNone));
+        events.push_back(
+            MakeCorrectiveActionEvent(EventType::kCorrectiveActionUpdated,
+                                      EventOrigin{now, ""}, incident, action));
+        return absl::OkStatus();
       }));
   return ToProto(action);
 }

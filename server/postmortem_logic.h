@@ -8,14 +8,17 @@
 #include "incidentd/v1/postmortems.pb.h"
 #include "incidentd/v1/resources.pb.h"
 #include "server/clock.h"
+#include "server/event_notifier.h"
 #include "storage/store.h"
 
 namespace incidentd {
 
 class PostmortemLogic {
  public:
-  PostmortemLogic(storage::Store& store, const Clock& clock)
-      : store_(store), clock_(clock) {}
+  // `notifier` is told of every committed change that appended events.
+  PostmortemLogic(storage::Store& store, const Clock& clock,
+                  EventNotifier& notifier)
+      : store_(store), clock_(clock), notifier_(notifier) {}
 
   absl::StatusOr<v1::Postmortem> GetPostmortem(
       const v1::GetPostmortemRequest& request, absl::Time deadline);
@@ -40,6 +43,7 @@ class PostmortemLogic {
 
   storage::Store& store_;
   const Clock& clock_;
+  EventNotifier& notifier_;
 };
 
 }  // namespace incidentd

@@ -18,7 +18,36 @@ constexpr const char* kServiceNames[] = {
     "incidentd.v1.ComponentService",
     "incidentd.v1.IncidentService",
     "incidentd.v1.PostmortemService",
+    "incidentd.v1.EventService",
 };
+
+// Events per replay read and per tailer query: a few hundred rows is one
+// short query, and a client far behind catches up in few of them.
+constexpr int kEventBatch = 256;
+
+EventHub::Options HubOptions(const ServerConfig& config) {
+  EventHub::Options o;
+  o.poll_interval = config.event_poll_interval;
+  o.heartbeat_interval = config.heartbeat_interval;
+  // Short: a read that cannot finish soon is better retried next round.
+  o.read_deadline = std::min(config.default_deadline, absl::Seconds(5));
+  // Half of the executor at most: streams catching up never starve RPCs.
+  o.max_concurrent_reads = std::max(1, config.workers / 2);
+  o.fetch_batch = kEventBatch;
+  // Half a watcher's buffer at most, so that a burst handed over at once
+  // never ends a watcher that keeps up but still has messages waiting.
+  o.fetch_limit =
+      std::max(1, std::min(4 * kEventBatch, config.watch_buffer / 2));
+  return o;
+}
+
+EventWatcher::Options WatcherOptions(const ServerConfig& config) {
+  EventWatcher::Options o;
+  o.buffer = config.watch_buffer;
+  o.read_batch = kEventBatch;
+  o.heartbeat_interval = config.heartbeat_interval;
+  return o;
+}
 
 absl::Status CheckNotNewer(const ServerConfig& config) {
   absl::StatusOr<int> current = storage::CurrentSchemaVersion(config.mysql);
@@ -76,18 +105,29 @@ IncidentServer::IncidentServer(const ServerConfig& config,
       store_(std::move(store)),
       executor_(config.workers, config.queue_capacity, clock_),
       runner_(executor_, clock_, config.default_deadline),
-      page_logic_(*store_, clock_),
-      component_logic_(*store_, clock_),
-      incident_logic_(*store_, clock_),
-      postmortem_logic_(*store_, clock_),
+      watch_logic_(*store_, clock_),
+      event_hub_(
+          watch_logic_, clock_,
+          [this](absl::Time deadline, Executor::Task task) {
+            return executor_.Submit(deadline, std::move(task));
+          },
+          HubOptions(config)),
+      page_logic_(*store_, clock_, event_hub_),
+      component_logic_(*store_, clock_, event_hub_),
+      incident_logic_(*store_, clock_, event_hub_),
+      postmortem_logic_(*store_, clock_, event_hub_),
       page_service_(page_logic_, runner_),
       component_service_(component_logic_, runner_),
       incident_service_(incident_logic_, runner_),
       postmortem_service_(postmortem_logic_, runner_),
+      event_service_(watch_logic_, event_hub_, runner_, clock_,
+                     WatcherOptions(config)),
       health_monitor_(*store_, clock_, config.health_interval,
                       [this](bool serving) { SetServing(serving); }),
       scheduler_(*store_, incident_logic_, executor_, clock_,
-                 config.maintenance_interval, config.default_deadline) {}
+                 config.maintenance_interval, config.default_deadline),
+      pruner_(*store_, executor_, clock_, config.event_retention,
+              config.event_prune_interval, config.default_deadline) {}
 
 IncidentServer::~IncidentServer() { Shutdown(); }
 
@@ -102,6 +142,7 @@ absl::Status IncidentServer::Start() {
   builder.RegisterService(&component_service_);
   builder.RegisterService(&incident_service_);
   builder.RegisterService(&postmortem_service_);
+  builder.RegisterService(&event_service_);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     server_.reset();
@@ -125,8 +166,10 @@ void IncidentServer::SetServing(bool serving) {
 
 void IncidentServer::Ready() {
   runner_.SetAccepting(true);
+  event_hub_.Start();
   health_monitor_.Start();
   scheduler_.Start();
+  pruner_.Start();
 }
 
 void IncidentServer::Shutdown() {
@@ -141,6 +184,13 @@ void IncidentServer::Shutdown() {
   }
   health_monitor_.Stop();
   scheduler_.Stop();
+  pruner_.Stop();
+  // Streams never end by themselves: ended now, they do not hold the
+  // shutdown for the whole grace, and their clients move to another replica
+  // at once.
+  event_hub_.Shutdown(absl::UnavailableError(
+      "server shutting down; reconnect (to another replica) and resume from "
+      "your last sequence"));
   if (server_ != nullptr) {
     // The executor keeps running meanwhile: in-flight calls finish on it.
     server_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));

@@ -1,6 +1,7 @@
 // The incidentd server assembled: store, executor, logic, gRPC services,
-// reflection, health, the health monitor and the maintenance scheduler, with
-// the start-up and shutdown order they need.
+// reflection, health, the health monitor, the maintenance scheduler, and the
+// live updates (event hub, event service, pruner), with the start-up and
+// shutdown order they need.
 #ifndef INCIDENTD_SERVER_SERVER_H_
 #define INCIDENTD_SERVER_SERVER_H_
 
@@ -14,6 +15,8 @@
 #include "server/clock.h"
 #include "server/component_logic.h"
 #include "server/config.h"
+#include "server/event_hub.h"
+#include "server/event_pruner.h"
 #include "server/executor.h"
 #include "server/grpc_services.h"
 #include "server/health_monitor.h"
@@ -22,6 +25,8 @@
 #include "server/page_logic.h"
 #include "server/postmortem_logic.h"
 #include "server/unary.h"
+#include "server/watch_logic.h"
+#include "server/watch_service.h"
 #include "storage/store.h"
 
 namespace incidentd {
@@ -49,12 +54,14 @@ class IncidentServer {
   const std::string& address() const { return address_; }
   storage::Store& store() { return *store_; }
 
-  // Accepts RPCs, and starts the health monitor (which turns SERVING while
-  // the database answers) and the maintenance scheduler.
+  // Accepts RPCs and watchers, and starts the health monitor (which turns
+  // SERVING while the database answers), the maintenance scheduler, the
+  // event tailer and the pruner.
   void Ready();
 
-  // Graceful: NOT_SERVING, in-flight RPCs get config.shutdown_grace to
-  // finish, then background threads and the executor stop. Idempotent.
+  // Graceful: NOT_SERVING; every watch stream ends at once with UNAVAILABLE
+  // (clients resume elsewhere); in-flight RPCs get config.shutdown_grace to
+  // finish; then background threads and the executor stop. Idempotent.
   void Shutdown();
 
  private:
@@ -65,6 +72,11 @@ class IncidentServer {
   std::unique_ptr<storage::Store> store_;
   Executor executor_;
   UnaryRunner runner_;
+  // The event log as the live streams read it, and this replica's hub of
+  // streams, which every logic below tells of its commits (so declared
+  // before them).
+  WatchLogic watch_logic_;
+  EventHub event_hub_;
   PageLogic page_logic_;
   ComponentLogic component_logic_;
   IncidentLogic incident_logic_;
@@ -73,8 +85,10 @@ class IncidentServer {
   ComponentServiceImpl component_service_;
   IncidentServiceImpl incident_service_;
   PostmortemServiceImpl postmortem_service_;
+  EventServiceImpl event_service_;
   HealthMonitor health_monitor_;
   MaintenanceScheduler scheduler_;
+  EventPruner pruner_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   bool shut_down_ = false;

@@ -198,6 +198,52 @@ struct RequestRecord {
   absl::Time create_time;
 };
 
+// Values match incidentd.v1.Event.Type.
+enum class EventType : int {
+  kUnspecified = 0,
+  kPageCreated = 1,
+  kPageUpdated = 2,
+  kComponentCreated = 10,
+  kComponentUpdated = 11,
+  kComponentDeleted = 12,
+  kComponentStatusChanged = 13,
+  kComponentGroupCreated = 20,
+  kComponentGroupUpdated = 21,
+  kComponentGroupDeleted = 22,
+  kIncidentCreated = 30,
+  kIncidentUpdated = 31,
+  kIncidentUpdatePosted = 32,
+  kIncidentUpdateEdited = 33,
+  kIncidentResolved = 34,
+  kIncidentReopened = 35,
+  kMaintenanceScheduled = 40,
+  kMaintenanceStarted = 41,
+  kMaintenanceCompleted = 42,
+  kMaintenanceCancelled = 43,
+  kPostmortemUpdated = 50,
+  kPostmortemPublished = 51,
+  kPostmortemUnpublished = 52,
+  kCorrectiveActionCreated = 60,
+  kCorrectiveActionUpdated = 61,
+};
+
+// One committed change on a page: a row of the page's event log. Storage
+// keeps `payload` as opaque bytes; the server encodes the API's view of the
+// change there (incidentd.v1.Event without its sequence), so that serving an
+// event to many watchers needs no re-encoding. The other fields are what
+// the server filters and orders by.
+struct Event {
+  std::string page_id;
+  int64_t seq = 0;  // assigned by storage on append
+  EventType type = EventType::kUnspecified;
+  absl::Time create_time;
+  std::string actor;
+  std::string resource_name;
+  std::string incident_id;                 // "" when none
+  std::vector<std::string> component_ids;  // the components it concerns
+  std::string payload;
+};
+
 }  // namespace incidentd
 
 #endif  // INCIDENTD_STORAGE_MODEL_H_

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -186,6 +187,45 @@ class RequestRepository {
   virtual absl::Status Insert(const RequestRecord& record) = 0;
 };
 
+// The per-page event log. Sequence numbers are per page, start at 1 and
+// increase by exactly one per committed event, in commit order: Append
+// takes the page's sequence lock (a row lock held until the transaction
+// ends), so a later commit always has a higher sequence and a rolled-back
+// transaction leaves no gap. Append events LAST in a transaction, after
+// every other write, to hold that lock as briefly as possible and always in
+// the same order (no deadlocks).
+class EventRepository {
+ public:
+  virtual ~EventRepository() = default;
+  // Assigns event.seq (the page's next sequence) and event.create_time as
+  // stored: never earlier than the page's previous event, so that a page's
+  // times follow its sequence even when replica clocks differ, and pruning
+  // by time never leaves a hole below a kept event. NOT_FOUND for an unknown
+  // page; INVALID_ARGUMENT for an empty component id or one with a comma.
+  virtual absl::Status Append(Event& event) = 0;
+  // Events with seq > after_seq, ascending, at most `limit`. NOT_FOUND for
+  // an unknown page.
+  virtual absl::StatusOr<std::vector<Event>> List(std::string_view page_id,
+                                                  int64_t after_seq,
+                                                  int limit) = 0;
+  struct Head {
+    // The page's latest sequence (0: no event yet).
+    int64_t last_seq = 0;
+    // The oldest sequence still kept (0: none kept, e.g. all pruned).
+    int64_t first_kept_seq = 0;
+  };
+  // NOT_FOUND for an unknown page.
+  virtual absl::StatusOr<Head> GetHead(std::string_view page_id) = 0;
+  // The latest sequence of each given page that exists (pages without
+  // events map to 0; unknown pages are left out). For tailing many pages in
+  // one query.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, int64_t>>>
+  LastSequences(const std::vector<std::string>& page_ids) = 0;
+  // Deletes at most `limit` events created before `before` (any page);
+  // returns how many. The sequence counters are kept, so numbering goes on.
+  virtual absl::StatusOr<int64_t> PruneBefore(absl::Time before, int limit) = 0;
+};
+
 // One unit of work: everything done through it commits or rolls back
 // together.
 class Transaction {
@@ -196,6 +236,7 @@ class Transaction {
   virtual IncidentRepository& incidents() = 0;
   virtual PostmortemRepository& postmortems() = 0;
   virtual RequestRepository& requests() = 0;
+  virtual EventRepository& events() = 0;
 };
 
 class Store {

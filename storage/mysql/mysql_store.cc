@@ -23,13 +23,15 @@ class MysqlTransaction final : public Transaction {
         components_(session),
         incidents_(session),
         postmortems_(session),
-        requests_(session) {}
+        requests_(session),
+        events_(session) {}
 
   PageRepository& pages() override { return pages_; }
   ComponentRepository& components() override { return components_; }
   IncidentRepository& incidents() override { return incidents_; }
   PostmortemRepository& postmortems() override { return postmortems_; }
   RequestRepository& requests() override { return requests_; }
+  EventRepository& events() override { return events_; }
 
  private:
   MysqlPageRepository pages_;
@@ -37,6 +39,7 @@ class MysqlTransaction final : public Transaction {
   MysqlIncidentRepository incidents_;
   MysqlPostmortemRepository postmortems_;
   MysqlRequestRepository requests_;
+  MysqlEventRepository events_;
 };
 
 absl::Status StartTransaction(Session& session, bool read_only) {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -140,6 +141,27 @@ class MysqlRequestRepository : public RequestRepository {
   absl::Status Insert(const RequestRecord& record) override;
 
  private:
+  Session& session_;
+};
+
+class MysqlEventRepository : public EventRepository {
+ public:
+  explicit MysqlEventRepository(Session& session) : session_(session) {}
+  absl::Status Append(Event& event) override;
+  absl::StatusOr<std::vector<Event>> List(std::string_view page_id,
+                                          int64_t after_seq,
+                                          int limit) override;
+  absl::StatusOr<Head> GetHead(std::string_view page_id) override;
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LastSequences(
+      const std::vector<std::string>& page_ids) override;
+  absl::StatusOr<int64_t> PruneBefore(absl::Time before, int limit) override;
+
+ private:
+  // Advances the page's counter (taking its row lock) and returns the new
+  // sequence and the create_time to store.
+  absl::Status NextSequence(const Event& event, int64_t* seq,
+                            absl::Time* create_time);
+
   Session& session_;
 };
 

@@ -422,6 +422,65 @@ bool ServerProcess::running() {
 
 std::string ServerProcess::Log() const { return ReadFile(log_path_); }
 
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  WaitExit(pid_, absl::Seconds(5));
+  pid_ = -1;
+}
+
+// --- BackgroundProcess ----------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<BackgroundProcess>> BackgroundProcess::Start(
+    const std::vector<std::string>& argv, const std::vector<std::string>& env) {
+  std::unique_ptr<BackgroundProcess> process(new BackgroundProcess());
+  process->dir_ = MakeTempDir("incidentd-bg-");
+  absl::StatusOr<pid_t> pid = Spawn(argv, ChildEnvironment(env),
+                                    process->dir_ + "/out",
+                                    process->dir_ + "/err");
+  if (!pid.ok()) return pid.status();
+  process->pid_ = *pid;
+  return process;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    WaitExit(pid_, absl::Seconds(5));
+  }
+  if (!dir_.empty()) std::filesystem::remove_all(dir_);
+}
+
+std::string BackgroundProcess::Out() const { return ReadFile(dir_ + "/out"); }
+
+void BackgroundProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+absl::StatusOr<CommandResult> BackgroundProcess::Wait(absl::Duration timeout) {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  std::optional<int> code = WaitExit(pid_, timeout);
+  CommandResult result;
+  if (!code.has_value()) {
+    kill(pid_, SIGKILL);
+    WaitExit(pid_, absl::Seconds(5));
+  }
+  pid_ = -1;
+  result.out = ReadFile(dir_ + "/out");
+  result.err = ReadFile(dir_ + "/err");
+  if (!code.has_value()) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("still running after ", absl::FormatDuration(timeout),
+                     "; stderr:\n", result.err));
+  }
+  result.exit_code = *code;
+  return result;
+}
+
 // --- helpers --------------------------------------------------------------
 
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,

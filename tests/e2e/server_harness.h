@@ -107,6 +107,13 @@ class ServerProcess {
   // Everything the server wrote so far.
   std::string Log() const;
 
+  // The process id, e.g. to read /proc/<pid>/status (-1 once it exited).
+  pid_t pid() const { return pid_; }
+  // Sends `signal` and returns at once (Stop() is SIGTERM and the wait).
+  void Signal(int signal);
+  // SIGKILL, as a crash or an OOM kill would end it, and waits for it to go.
+  void Kill();
+
  private:
   ServerProcess() = default;
   pid_t pid_ = -1;
@@ -128,6 +135,31 @@ struct CommandResult {
 absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
                                          absl::Duration timeout,
                                          const std::vector<std::string>& env = {});
+
+// A program left running in the background (e.g. `incidentctl watch`), its
+// standard output and error to files. The destructor kills it if it still
+// runs.
+class BackgroundProcess {
+ public:
+  static absl::StatusOr<std::unique_ptr<BackgroundProcess>> Start(
+      const std::vector<std::string>& argv,
+      const std::vector<std::string>& env = {});
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // What it has written to stdout so far.
+  std::string Out() const;
+  void Signal(int signal);
+  // Waits for it to exit: its exit code and output; DEADLINE_EXCEEDED (and
+  // SIGKILL) when it still runs at `timeout`.
+  absl::StatusOr<CommandResult> Wait(absl::Duration timeout);
+
+ private:
+  BackgroundProcess() = default;
+  pid_t pid_ = -1;
+  std::string dir_;
+};
 
 // Polls `condition` every `interval` until it holds or `timeout` passes;
 // returns whether it held. For states the server reaches by itself

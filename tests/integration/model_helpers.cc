@@ -1,5 +1,6 @@
 #include "tests/integration/model_helpers.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -168,6 +169,21 @@ RequestRecord MakeRequest(const std::string& scope,
   return r;
 }
 
+Event MakeEvent(const std::string& page_id, absl::Time time,
+                const std::string& payload) {
+  Event e;
+  e.page_id = page_id;
+  e.type = EventType::kIncidentUpdatePosted;
+  e.create_time = time;
+  e.actor = "Jana (SRE)";
+  e.resource_name =
+      absl::StrCat("pages/", page_id, "/incidents/feed-delays/updates/u1");
+  e.incident_id = "feed-delays";
+  e.component_ids = {"data-processing", "platform-api"};
+  e.payload = payload;
+  return e;
+}
+
 std::string Dump(const Page& p) {
   return absl::StrCat("Page{", p.id, "|", p.display_name, "|", p.url, "|",
                       p.time_zone, "|", T(p.create_time), "|", T(p.update_time),
@@ -241,6 +257,13 @@ std::string Dump(const RequestRecord& r) {
   return absl::StrCat("Request{", r.scope, "|", r.request_id, "|", r.method,
                       "|", r.fingerprint, "|", r.resource_name, "|",
                       T(r.create_time), "}");
+}
+
+std::string Dump(const Event& e) {
+  return absl::StrCat("Event{", e.page_id, "|", e.seq, "|", N(e.type), "|",
+                      T(e.create_time), "|", e.actor, "|", e.resource_name, "|",
+                      e.incident_id, "|", absl::StrJoin(e.component_ids, ","),
+                      "|", absl::BytesToHexString(e.payload), "}");
 }
 
 }  // namespace incidentd::testing

@@ -39,6 +39,10 @@ CorrectiveAction MakeAction(const std::string& page_id,
                             const std::string& id);
 RequestRecord MakeRequest(const std::string& scope,
                           const std::string& request_id);
+// An incident update event created at `time`, concerning two components,
+// with `payload` as given (seq left 0 for storage to assign).
+Event MakeEvent(const std::string& page_id, absl::Time time,
+                const std::string& payload);
 
 std::string Dump(const Page& p);
 std::string Dump(const ComponentGroup& g);
@@ -48,6 +52,8 @@ std::string Dump(const IncidentUpdate& u);
 std::string Dump(const Postmortem& p);
 std::string Dump(const CorrectiveAction& a);
 std::string Dump(const RequestRecord& r);
+// The payload is printed as hex, so that binary payloads compare readably.
+std::string Dump(const Event& e);
 
 // The ids of records, in order.
 template <typename T>

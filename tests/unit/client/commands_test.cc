@@ -112,6 +112,10 @@ TEST(BuildCommand, EveryDocumentedCommand_Builds) {
       {"status", "acme"},
       {"health"},
       {"apply", "-f", "a.json", "-f", "b.json"},
+      {"watch", "acme"},
+      {"watch", "pages/acme", "--after", "12", "--component", "api",
+       "--incident", "outage", "--type", "incident-created", "--verbose"},
+      {"watch", "acme", "--snapshot"},
   };
   for (const auto& args : commands) {
     EXPECT_OK(BuildCommand(Parse(args))) << args[0];
@@ -141,6 +145,12 @@ TEST(BuildCommand, UsageErrors_AreInvalidArgument) {
       {"health", "now"},
       {"apply"},
       {"apply", "-f", "a.json", "--title", "T"},
+      {"watch"},
+      {"watch", "acme", "--after", "-1"},
+      {"watch", "acme", "--after", "ten"},
+      {"watch", "acme", "--after", "3", "--snapshot"},
+      {"watch", "acme", "--type", "incident-exploded"},
+      {"watch", "acme", "--body", "B"},
   };
   for (const auto& args : commands) {
     absl::StatusOr<CommandLine> line = ParseCommandLine(args, "");
@@ -148,6 +158,78 @@ TEST(BuildCommand, UsageErrors_AreInvalidArgument) {
     EXPECT_CODE(BuildCommand(*line), absl::StatusCode::kInvalidArgument)
         << (args.empty() ? "(none)" : args[0]);
   }
+}
+
+TEST(ParseWatchCommand, BuildsTheRequestFromShortNames) {
+  absl::StatusOr<WatchSettings> settings = ParseWatchCommand(
+      Parse({"watch", "acme", "--after=12", "--component", "api",
+             "--component", "pages/acme/components/web", "--incident",
+             "outage", "--type", "incident-update-posted", "--type",
+             "COMPONENT_STATUS_CHANGED"}));
+  ASSERT_OK(settings);
+  const v1::WatchPageRequest& request = settings->request;
+  EXPECT_EQ(request.page(), "pages/acme");
+  EXPECT_EQ(request.after_sequence(), 12);
+  EXPECT_FALSE(request.snapshot());
+  EXPECT_THAT(request.components(),
+              ElementsAre("pages/acme/components/api",
+                          "pages/acme/components/web"));
+  EXPECT_THAT(request.incidents(), ElementsAre("pages/acme/incidents/outage"));
+  EXPECT_THAT(request.types(),
+              ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED,
+                          v1::Event::COMPONENT_STATUS_CHANGED));
+  EXPECT_FALSE(settings->verbose);
+}
+
+TEST(ParseWatchCommand, EveryServerGiven_IsATargetInOrder) {
+  absl::StatusOr<WatchSettings> settings = ParseWatchCommand(
+      Parse({"--server", "a:1", "watch", "acme", "--server=b:2"}, "env:3"));
+  ASSERT_OK(settings);
+  EXPECT_THAT(settings->targets, ElementsAre("a:1", "b:2"));
+}
+
+TEST(ParseWatchCommand, NoServerFlag_UsesTheDefaultTarget) {
+  absl::StatusOr<WatchSettings> settings =
+      ParseWatchCommand(Parse({"watch", "acme", "--snapshot"}, "env:3"));
+  ASSERT_OK(settings);
+  EXPECT_THAT(settings->targets, ElementsAre("env:3"));
+  EXPECT_TRUE(settings->request.snapshot());
+  EXPECT_EQ(settings->request.after_sequence(), 0);
+}
+
+TEST(PrintingCallbacks, EventsAreOneJsonLineEach) {
+  std::ostringstream out;
+  WatchCallbacks callbacks = PrintingCallbacks(out, /*verbose=*/false);
+  v1::Event event;
+  event.set_page("pages/acme");
+  event.set_sequence(7);
+  event.set_type(v1::Event::INCIDENT_CREATED);
+  callbacks.on_event(event);
+  event.set_sequence(8);
+  callbacks.on_event(event);
+  EXPECT_EQ(out.str(),
+            "{\"page\":\"pages/acme\",\"sequence\":\"7\",\"type\":"
+            "\"INCIDENT_CREATED\"}\n"
+            "{\"page\":\"pages/acme\",\"sequence\":\"8\",\"type\":"
+            "\"INCIDENT_CREATED\"}\n");
+}
+
+TEST(PrintingCallbacks, SnapshotAlways_HeartbeatsOnlyWhenVerbose) {
+  v1::Snapshot snapshot;
+  snapshot.set_sequence(4);
+  v1::Heartbeat heartbeat;
+  heartbeat.set_sequence(9);
+
+  std::ostringstream quiet;
+  WatchCallbacks callbacks = PrintingCallbacks(quiet, /*verbose=*/false);
+  callbacks.on_snapshot(snapshot);
+  EXPECT_FALSE(callbacks.on_heartbeat);
+  EXPECT_EQ(quiet.str(), "{\"snapshot\":{\"sequence\":\"4\"}}\n");
+
+  std::ostringstream verbose;
+  callbacks = PrintingCallbacks(verbose, /*verbose=*/true);
+  callbacks.on_heartbeat(heartbeat);
+  EXPECT_EQ(verbose.str(), "{\"heartbeat\":{\"sequence\":\"9\"}}\n");
 }
 
 TEST(ParseEnumFlag, AcceptsLowerUpperAndDashes) {
@@ -182,6 +264,7 @@ TEST(RunIncidentctl, Help_PrintsUsageAndExitsZero) {
   EXPECT_EQ(RunIncidentctl({"--help"}, "", out, err), 0);
   EXPECT_THAT(out.str(), HasSubstr("incidents get INCIDENT"));
   EXPECT_THAT(out.str(), HasSubstr("productsup/ceph-2025-09"));
+  EXPECT_THAT(out.str(), HasSubstr("watch PAGE"));
   EXPECT_THAT(err.str(), IsEmpty());
 }
 

@@ -118,11 +118,11 @@ TEST_F(ConfigTest, QueueCapacityZero_IsFourPerWorker) {
   EXPECT_EQ(c.queue_capacity, 20);
 }
 
-TEST_F(ConfigTest, ConnectionPool_HasOneMoreConnectionThanWorkers) {
+TEST_F(ConfigTest, ConnectionPool_HasWorkersPlusHealthProbePlusTailer) {
   ParseArgs({"--pool_size=4"});
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
   EXPECT_EQ(c.workers, 4);
-  EXPECT_EQ(c.mysql.pool_size, 5);
+  EXPECT_EQ(c.mysql.pool_size, 6);
 }
 
 TEST_F(ConfigTest, OutOfRangeValues_AreInvalidArgument) {

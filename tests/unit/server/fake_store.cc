@@ -72,6 +72,8 @@ class Pages final : public storage::PageRepository {
     drop(s_.postmortems);
     drop(s_.revisions);
     drop(s_.actions);
+    s_.events.erase(p);  // the log goes with the page
+    s_.last_event_seq.erase(p);
     return absl::OkStatus();
   }
   absl::StatusOr<bool> HasChildren(std::string_view id) override {
@@ -445,19 +447,91 @@ class Requests final : public storage::RequestRepository {
   FakeStore::State& s_;
 };
 
+class Events final : public storage::EventRepository {
+ public:
+  Events(FakeStore::State& s, const absl::Status& append_error)
+      : s_(s), append_error_(append_error) {}
+  // The transaction holds the whole store (see FakeStore::Run), which is
+  // what the page's sequence lock gives a database: the next number.
+  absl::Status Append(Event& event) override {
+    if (!append_error_.ok()) return append_error_;
+    if (!s_.pages.count(event.page_id)) {
+      return absl::NotFoundError("page not found");
+    }
+    event.seq = ++s_.last_event_seq[event.page_id];
+    s_.events[event.page_id][event.seq] = event;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<Event>> List(std::string_view page,
+                                          int64_t after_seq,
+                                          int limit) override {
+    std::vector<Event> out;
+    auto log = s_.events.find(S(page));
+    if (log == s_.events.end()) return out;
+    for (auto it = log->second.upper_bound(after_seq);
+         it != log->second.end() && static_cast<int>(out.size()) < limit;
+         ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  absl::StatusOr<Head> GetHead(std::string_view page) override {
+    if (!s_.pages.count(S(page))) return absl::NotFoundError("page not found");
+    Head head;
+    auto last = s_.last_event_seq.find(S(page));
+    if (last != s_.last_event_seq.end()) head.last_seq = last->second;
+    auto log = s_.events.find(S(page));
+    if (log != s_.events.end() && !log->second.empty()) {
+      head.first_kept_seq = log->second.begin()->first;
+    }
+    return head;
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LastSequences(
+      const std::vector<std::string>& pages) override {
+    std::vector<std::pair<std::string, int64_t>> out;
+    for (const std::string& page : pages) {
+      if (!s_.pages.count(page)) continue;
+      auto last = s_.last_event_seq.find(page);
+      out.emplace_back(page,
+                       last == s_.last_event_seq.end() ? 0 : last->second);
+    }
+    return out;
+  }
+  absl::StatusOr<int64_t> PruneBefore(absl::Time before, int limit) override {
+    int64_t pruned = 0;
+    for (auto& [page, log] : s_.events) {
+      for (auto it = log.begin(); it != log.end() && pruned < limit;) {
+        if (it->second.create_time < before) {
+          it = log.erase(it);
+          ++pruned;
+        } else {
+          ++it;
+        }
+      }
+    }
+    return pruned;
+  }
+
+ private:
+  FakeStore::State& s_;
+  const absl::Status& append_error_;
+};
+
 class Tx final : public storage::Transaction {
  public:
-  explicit Tx(FakeStore::State& s)
+  Tx(FakeStore::State& s, const absl::Status& append_error)
       : pages_(s),
         components_(s),
         incidents_(s),
         postmortems_(s),
-        requests_(s) {}
+        requests_(s),
+        events_(s, append_error) {}
   storage::PageRepository& pages() override { return pages_; }
   storage::ComponentRepository& components() override { return components_; }
   storage::IncidentRepository& incidents() override { return incidents_; }
   storage::PostmortemRepository& postmortems() override { return postmortems_; }
   storage::RequestRepository& requests() override { return requests_; }
+  storage::EventRepository& events() override { return events_; }
 
  private:
   Pages pages_;
@@ -465,6 +539,7 @@ class Tx final : public storage::Transaction {
   Incidents incidents_;
   Postmortems postmortems_;
   Requests requests_;
+  Events events_;
 };
 
 }  // namespace
@@ -474,7 +549,7 @@ absl::Status FakeStore::Run(
   absl::MutexLock lock(&mu_);
   if (!available_) return absl::UnavailableError("database unavailable");
   State working = state_;
-  Tx tx(working);
+  Tx tx(working, append_error_);
   absl::Status status = fn(tx);
   // A read-only transaction's writes are dropped, as a bug would show.
   if (status.ok() && write) {
@@ -503,6 +578,20 @@ absl::Status FakeStore::Ping(absl::Time) {
 void FakeStore::SetAvailable(bool available) {
   absl::MutexLock lock(&mu_);
   available_ = available;
+}
+
+void FakeStore::SetAppendError(absl::Status error) {
+  absl::MutexLock lock(&mu_);
+  append_error_ = std::move(error);
+}
+
+std::vector<Event> FakeStore::Events(const std::string& page_id) {
+  absl::MutexLock lock(&mu_);
+  std::vector<Event> out;
+  auto log = state_.events.find(page_id);
+  if (log == state_.events.end()) return out;
+  for (const auto& [seq, event] : log->second) out.push_back(event);
+  return out;
 }
 
 FakeStore::State FakeStore::Snapshot() {

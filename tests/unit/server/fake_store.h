@@ -1,7 +1,9 @@
 // An in-memory storage::Store for unit tests of the service logic: the
 // conventions of storage/store.h (NOT_FOUND, ALREADY_EXISTS, version checks,
 // orderings, cursors) without a database. Transactions run one at a time;
-// a failed one leaves no trace.
+// a failed one leaves no trace. The event log keeps the gap-free numbering
+// of EventRepository: per page from 1, +1 per committed event, and a
+// rolled-back transaction's events vanish with their numbers.
 #ifndef INCIDENTD_TESTS_UNIT_SERVER_FAKE_STORE_H_
 #define INCIDENTD_TESTS_UNIT_SERVER_FAKE_STORE_H_
 
@@ -10,6 +12,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -33,6 +36,10 @@ class FakeStore final : public storage::Store {
     std::map<Key3, CorrectiveAction> actions;
     int64_t next_action_seq = 1;
     std::map<Key2, RequestRecord> requests;
+    // Per page: the log by sequence, and the last sequence given out (kept
+    // when events are pruned, so that numbering goes on).
+    std::map<std::string, std::map<int64_t, Event>> events;
+    std::map<std::string, int64_t> last_event_seq;
   };
 
   absl::Status ReadWrite(
@@ -45,8 +52,13 @@ class FakeStore final : public storage::Store {
 
   // While false, every call is UNAVAILABLE, as with the database away.
   void SetAvailable(bool available);
+  // While not OK, EventRepository::Append fails with it, as a database
+  // failing at the last statement of a transaction would.
+  void SetAppendError(absl::Status error);
   // A copy of everything stored, for assertions.
   State Snapshot();
+  // The page's committed events, oldest first.
+  std::vector<Event> Events(const std::string& page_id);
   // Read-write transactions that committed.
   int writes();
 
@@ -57,6 +69,7 @@ class FakeStore final : public storage::Store {
   absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_);
   bool available_ ABSL_GUARDED_BY(mu_) = true;
+  absl::Status append_error_ ABSL_GUARDED_BY(mu_);
   int committed_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

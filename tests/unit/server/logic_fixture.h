@@ -1,5 +1,6 @@
-// A fixture for the service logic tests: the logic classes over a FakeStore
-// and a FakeClock, and shorthands to build a page with components.
+// A fixture for the service logic tests: the logic classes over a FakeStore,
+// a FakeClock and a RecordingNotifier, and shorthands to build a page with
+// components.
 #ifndef INCIDENTD_TESTS_UNIT_SERVER_LOGIC_FIXTURE_H_
 #define INCIDENTD_TESTS_UNIT_SERVER_LOGIC_FIXTURE_H_
 
@@ -13,6 +14,7 @@
 #include "server/postmortem_logic.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/server/fake_store.h"
+#include "tests/unit/server/recording_notifier.h"
 
 namespace incidentd::testing {
 
@@ -108,10 +110,11 @@ class LogicTest : public ::testing::Test {
 
   FakeStore store_;
   FakeClock clock_{absl::FromUnixSeconds(1700000000)};
-  PageLogic pages_{store_, clock_};
-  ComponentLogic components_{store_, clock_};
-  IncidentLogic incidents_{store_, clock_};
-  PostmortemLogic postmortems_{store_, clock_};
+  RecordingNotifier notifier_;
+  PageLogic pages_{store_, clock_, notifier_};
+  ComponentLogic components_{store_, clock_, notifier_};
+  IncidentLogic incidents_{store_, clock_, notifier_};
+  PostmortemLogic postmortems_{store_, clock_, notifier_};
 };
 
 }  // namespace incidentd::testing

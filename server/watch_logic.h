@@ -1,0 +1,62 @@
+// The event service's logic, testable without gRPC: WatchPage requests
+// checked and started (resume position, retention, snapshot), ListEvents,
+// and the event log as the hub and the watchers read it (EventLog over the
+// Store).
+#ifndef INCIDENTD_SERVER_WATCH_LOGIC_H_
+#define INCIDENTD_SERVER_WATCH_LOGIC_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "incidentd/v1/events.pb.h"
+#include "server/clock.h"
+#include "server/event_watcher.h"
+#include "storage/store.h"
+
+namespace incidentd {
+
+// INVALID_ARGUMENT for a bad page name, a filter naming another page's
+// resources or an unknown type, a negative after_sequence, or a snapshot
+// asked for with a non-zero after_sequence.
+absl::StatusOr<WatchRequest> ParseWatchRequest(
+    const v1::WatchPageRequest& request);
+
+// Whether events after `after` can be served from a log at `head`:
+// OUT_OF_RANGE beyond the latest event; FAILED_PRECONDITION when some of
+// them are no longer kept. 0 means "from the first event kept" and is
+// always fine.
+absl::Status CheckResume(int64_t after,
+                         const storage::EventRepository::Head& head);
+
+class WatchLogic final : public EventLog {
+ public:
+  WatchLogic(storage::Store& store, const Clock& clock)
+      : store_(store), clock_(clock) {}
+
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(
+      const v1::ListEventsRequest& request, absl::Time deadline);
+
+  // EventLog. StartWatch reads the head, the snapshot and the first events
+  // in one read-only transaction, so the snapshot is exactly the page as of
+  // its sequence.
+  absl::StatusOr<WatchStart> StartWatch(const WatchRequest& request, int limit,
+                                        absl::Time deadline) override;
+  absl::StatusOr<std::vector<Event>> ReadEvents(const std::string& page_id,
+                                                int64_t after_seq, int limit,
+                                                absl::Time deadline) override;
+  absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LastSequences(
+      const std::vector<std::string>& page_ids, absl::Time deadline) override;
+
+ private:
+  storage::Store& store_;
+  const Clock& clock_;
+};
+
+}  // namespace incidentd
+
+#endif  // INCIDENTD_SERVER_WATCH_LOGIC_H_
