@@ -84,16 +84,14 @@ absl::StatusOr<v1::Component> ComponentLogic::CreateComponent(
   Component result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(PageChildName name,
+                         ParseComponentName("request_id", previous));
+        ASSIGN_OR_RETURN(
+            result, tx.components().Get(name.page_id, name.id, Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(PageChildName name,
-                           ParseComponentName("request_id", *previous));
-          ASSIGN_OR_RETURN(
-              result, tx.components().Get(name.page_id, name.id, Lock::kNone));
-          return absl::OkStatus();
-        }
         RETURN_IF_ERROR(tx.pages().Get(page_id, Lock::kNone).status());
         RETURN_IF_ERROR(GroupExists(tx, page_id, component.group_id));
         const absl::Time now = Now();
@@ -288,16 +286,14 @@ absl::StatusOr<v1::ComponentGroup> ComponentLogic::CreateComponentGroup(
   ComponentGroup result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(PageChildName name,
+                         ParseGroupName("request_id", previous));
+        ASSIGN_OR_RETURN(result, tx.components().GetGroup(name.page_id, name.id,
+                                                          Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(PageChildName name,
-                           ParseGroupName("request_id", *previous));
-          ASSIGN_OR_RETURN(result, tx.components().GetGroup(
-                                       name.page_id, name.id, Lock::kNone));
-          return absl::OkStatus();
-        }
         RETURN_IF_ERROR(tx.pages().Get(page_id, Lock::kNone).status());
         const absl::Time now = Now();
         result = group;

@@ -1,6 +1,7 @@
 #include "server/event_recording.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "server/status_macros.h"
@@ -43,12 +44,15 @@ absl::Status ReadWriteRecorded(storage::Store& store, EventNotifier& notifier,
 absl::Status ReadWriteIdempotentRecorded(storage::Store& store,
                                          EventNotifier& notifier,
                                          absl::Time deadline,
-                                         const RequestKey& key,
+                                         const RequestKey& key, Replay replay,
                                          RecordedChange fn) {
   std::vector<Event> events;
   RETURN_IF_ERROR(ReadWriteIdempotent(
       store, deadline, key, [&](storage::Transaction& tx) -> absl::Status {
         events.clear();
+        ASSIGN_OR_RETURN(std::optional<std::string> previous,
+                         FindPreviousRequest(tx, key));
+        if (previous.has_value()) return replay(tx, *previous);
         RETURN_IF_ERROR(fn(tx, events));
         return AppendEvents(tx, events);
       }));

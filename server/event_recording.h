@@ -5,6 +5,7 @@
 #ifndef INCIDENTD_SERVER_EVENT_RECORDING_H_
 #define INCIDENTD_SERVER_EVENT_RECORDING_H_
 
+#include <string>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -36,12 +37,21 @@ using RecordedChange =
 // nothing is written and nobody is told.
 absl::Status ReadWriteRecorded(storage::Store& store, EventNotifier& notifier,
                                absl::Time deadline, RecordedChange fn);
-// The same over ReadWriteIdempotent, for creates with a request id: a
-// replay that returns the earlier result adds no event, so appends none.
+// What a create runs instead of its change when its request id was seen
+// with the same request: read the resource the first call produced (named
+// as remembered) into the caller's result.
+using Replay = absl::FunctionRef<absl::Status(
+    storage::Transaction&, const std::string& resource_name)>;
+
+// The same over ReadWriteIdempotent, for creates with a request id. Inside
+// the transaction it looks the request id up first: seen with the same
+// request, it runs `replay` instead of `fn` (which changes nothing, so
+// appends no event); seen with a different one, ALREADY_EXISTS; new, `fn`
+// (which must RememberRequest with what it created).
 absl::Status ReadWriteIdempotentRecorded(storage::Store& store,
                                          EventNotifier& notifier,
                                          absl::Time deadline,
-                                         const RequestKey& key,
+                                         const RequestKey& key, Replay replay,
                                          RecordedChange fn);
 
 }  // namespace incidentd

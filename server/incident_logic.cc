@@ -456,16 +456,14 @@ absl::StatusOr<v1::Incident> IncidentLogic::CreateIncident(
   Incident result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(PageChildName name,
+                         ParseIncidentName("request_id", previous));
+        ASSIGN_OR_RETURN(
+            result, tx.incidents().Get(name.page_id, name.id, Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(PageChildName name,
-                           ParseIncidentName("request_id", *previous));
-          ASSIGN_OR_RETURN(
-              result, tx.incidents().Get(name.page_id, name.id, Lock::kNone));
-          return absl::OkStatus();
-        }
         RETURN_IF_ERROR(tx.pages().Get(page_id, Lock::kNone).status());
         RETURN_IF_ERROR(LockComponents(tx, page_id, incident.component_ids));
         const absl::Time now = Now();
@@ -662,17 +660,15 @@ absl::StatusOr<v1::IncidentUpdate> IncidentLogic::PostIncidentUpdate(
   IncidentUpdate result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(IncidentChildName name,
+                         ParseUpdateName("request_id", previous));
+        ASSIGN_OR_RETURN(
+            result, tx.incidents().GetUpdate(name.page_id, name.incident_id,
+                                             name.id, Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(IncidentChildName name,
-                           ParseUpdateName("request_id", *previous));
-          ASSIGN_OR_RETURN(
-              result, tx.incidents().GetUpdate(name.page_id, name.incident_id,
-                                               name.id, Lock::kNone));
-          return absl::OkStatus();
-        }
         ASSIGN_OR_RETURN(
             Incident incident,
             tx.incidents().Get(parent.page_id, parent.id, Lock::kForUpdate));

@@ -55,15 +55,12 @@ absl::StatusOr<v1::Page> PageLogic::CreatePage(
   Page result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string id, ParsePageName("request_id", previous));
+        ASSIGN_OR_RETURN(result, tx.pages().Get(id, Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(std::string id,
-                           ParsePageName("request_id", *previous));
-          ASSIGN_OR_RETURN(result, tx.pages().Get(id, Lock::kNone));
-          return absl::OkStatus();
-        }
         const absl::Time now = Now();
         result = page;
         result.create_time = now;

@@ -280,17 +280,15 @@ absl::StatusOr<v1::CorrectiveAction> PostmortemLogic::CreateCorrectiveAction(
   CorrectiveAction result;
   RETURN_IF_ERROR(ReadWriteIdempotentRecorded(
       store_, notifier_, deadline, key,
+      [&](Transaction& tx, const std::string& previous) -> absl::Status {
+        ASSIGN_OR_RETURN(IncidentChildName name,
+                         ParseCorrectiveActionName("request_id", previous));
+        ASSIGN_OR_RETURN(
+            result, tx.postmortems().GetAction(name.page_id, name.incident_id,
+                                               name.id, Lock::kNone));
+        return absl::OkStatus();
+      },
       [&](Transaction& tx, std::vector<Event>& events) -> absl::Status {
-        ASSIGN_OR_RETURN(std::optional<std::string> previous,
-                         FindPreviousRequest(tx, key));
-        if (previous.has_value()) {
-          ASSIGN_OR_RETURN(IncidentChildName name,
-                           ParseCorrectiveActionName("request_id", *previous));
-          ASSIGN_OR_RETURN(
-              result, tx.postmortems().GetAction(name.page_id, name.incident_id,
-                                                 name.id, Lock::kNone));
-          return absl::OkStatus();
-        }
         ASSIGN_OR_RETURN(
             Incident incident,
             tx.incidents().Get(parent.page_id, parent.id, Lock::kNone));
