@@ -39,4 +39,20 @@ void Log(LogLevel level, std::string_view component, std::string_view message) {
   std::fflush(stderr);
 }
 
+LogLevel RpcEndLevel(absl::StatusCode code, bool stream) {
+  switch (code) {
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return LogLevel::kError;
+    case absl::StatusCode::kUnavailable:
+      return stream ? LogLevel::kInfo : LogLevel::kWarn;
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+      return LogLevel::kWarn;
+    default:
+      return LogLevel::kInfo;
+  }
+}
+
 }  // namespace incidentd

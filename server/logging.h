@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/strings.h"
 
@@ -20,6 +21,12 @@ std::string FormatLogLine(absl::Time time, LogLevel level,
 
 // Writes one line atomically (lines from different threads never interleave).
 void Log(LogLevel level, std::string_view component, std::string_view message);
+
+// The level of the line that ends an RPC: errors for bugs and lost data,
+// warnings for what an operator watches (overload, timeouts, the database
+// away), info otherwise. A stream's UNAVAILABLE is how shutdown ends it, so
+// streams log it as info.
+LogLevel RpcEndLevel(absl::StatusCode code, bool stream);
 
 template <typename... Args>
 void LogInfo(std::string_view component, const Args&... args) {

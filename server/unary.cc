@@ -23,20 +23,7 @@ void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
   std::string line = absl::StrFormat(
       "%s %s %.1fms", method, absl::StatusCodeToString(status.code()), ms);
   if (!status.ok()) StrAppend(&line, ": ", status.message());
-  switch (status.code()) {
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kDataLoss:
-      Log(LogLevel::kError, "rpc", line);
-      break;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kResourceExhausted:
-      Log(LogLevel::kWarn, "rpc", line);
-      break;
-    default:
-      Log(LogLevel::kInfo, "rpc", line);
-  }
+  Log(RpcEndLevel(status.code(), /*stream=*/false), "rpc", line);
   reactor->Finish(ToGrpcStatus(status));
 }
 

@@ -55,20 +55,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
         absl::StrFormat("EventService.WatchPage %s %s %.1fs", page_,
                         absl::StatusCodeToString(status_.code()), seconds);
     if (!status_.ok()) StrAppend(&line, ": ", status_.message());
-    switch (status_.code()) {
-      case absl::StatusCode::kInternal:
-      case absl::StatusCode::kUnknown:
-      case absl::StatusCode::kDataLoss:
-        Log(LogLevel::kError, "rpc", line);
-        break;
-      case absl::StatusCode::kDeadlineExceeded:
-      case absl::StatusCode::kResourceExhausted:
-        Log(LogLevel::kWarn, "rpc", line);
-        break;
-      default:
-        // Cancelled, and UNAVAILABLE at shutdown, are how streams end.
-        Log(LogLevel::kInfo, "rpc", line);
-    }
+    Log(RpcEndLevel(status_.code(), /*stream=*/true), "rpc", line);
   }
 
   const Clock& clock_;
