@@ -46,6 +46,7 @@ Client::Client(ClientOptions options)
       incidents_(v1::IncidentService::NewStub(channel_)),
       postmortems_(v1::PostmortemService::NewStub(channel_)),
       events_(v1::EventService::NewStub(channel_)),
+      subscriptions_(v1::SubscriptionService::NewStub(channel_)),
       health_(grpc::health::v1::Health::NewStub(channel_)) {}
 
 void Client::PrepareContext(grpc::ClientContext& context) const {
@@ -230,6 +231,74 @@ absl::StatusOr<v1::CorrectiveAction> Client::UpdateCorrectiveAction(
     const v1::UpdateCorrectiveActionRequest& request) {
   return Call(*postmortems_,
               &v1::PostmortemService::Stub::UpdateCorrectiveAction, request);
+}
+
+// SubscriptionService.
+absl::StatusOr<v1::CreateSubscriberResponse> Client::CreateSubscriber(
+    const v1::CreateSubscriberRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::CreateSubscriber,
+              request);
+}
+absl::StatusOr<v1::Subscriber> Client::GetSubscriber(
+    const v1::GetSubscriberRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::GetSubscriber,
+              request);
+}
+absl::StatusOr<v1::ListSubscribersResponse> Client::ListSubscribers(
+    const v1::ListSubscribersRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::ListSubscribers,
+              request);
+}
+absl::StatusOr<v1::Subscriber> Client::UpdateSubscriber(
+    const v1::UpdateSubscriberRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::UpdateSubscriber,
+              request);
+}
+absl::Status Client::DeleteSubscriber(
+    const v1::DeleteSubscriberRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::DeleteSubscriber,
+              request)
+      .status();
+}
+absl::StatusOr<v1::CountSubscribersResponse> Client::CountSubscribers(
+    const v1::CountSubscribersRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::CountSubscribers,
+              request);
+}
+absl::StatusOr<v1::Subscriber> Client::ConfirmSubscriber(
+    const v1::ConfirmSubscriberRequest& request) {
+  return Call(*subscriptions_,
+              &v1::SubscriptionService::Stub::ConfirmSubscriber, request);
+}
+absl::Status Client::Unsubscribe(const v1::UnsubscribeRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::Unsubscribe,
+              request)
+      .status();
+}
+absl::StatusOr<v1::CreateSubscriberResponse> Client::RotateSigningSecret(
+    const v1::RotateSigningSecretRequest& request) {
+  return Call(*subscriptions_,
+              &v1::SubscriptionService::Stub::RotateSigningSecret, request);
+}
+absl::StatusOr<v1::Subscriber> Client::ReactivateSubscriber(
+    const v1::ReactivateSubscriberRequest& request) {
+  return Call(*subscriptions_,
+              &v1::SubscriptionService::Stub::ReactivateSubscriber, request);
+}
+absl::StatusOr<v1::ListDeliveriesResponse> Client::ListDeliveries(
+    const v1::ListDeliveriesRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::ListDeliveries,
+              request);
+}
+absl::StatusOr<v1::Delivery> Client::GetDelivery(
+    const v1::GetDeliveryRequest& request) {
+  return Call(*subscriptions_, &v1::SubscriptionService::Stub::GetDelivery,
+              request);
+}
+absl::StatusOr<v1::Delivery> Client::RedeliverDelivery(
+    const v1::RedeliverDeliveryRequest& request) {
+  return Call(*subscriptions_,
+              &v1::SubscriptionService::Stub::RedeliverDelivery, request);
 }
 
 // EventService.

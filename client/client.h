@@ -23,6 +23,7 @@
 #include "incidentd/v1/incidents.grpc.pb.h"
 #include "incidentd/v1/pages.grpc.pb.h"
 #include "incidentd/v1/postmortems.grpc.pb.h"
+#include "incidentd/v1/subscriptions.grpc.pb.h"
 
 namespace incidentd::client {
 
@@ -121,6 +122,32 @@ class Client {
   absl::StatusOr<v1::CorrectiveAction> UpdateCorrectiveAction(
       const v1::UpdateCorrectiveActionRequest& request);
 
+  // SubscriptionService.
+  absl::StatusOr<v1::CreateSubscriberResponse> CreateSubscriber(
+      const v1::CreateSubscriberRequest& request);
+  absl::StatusOr<v1::Subscriber> GetSubscriber(
+      const v1::GetSubscriberRequest& request);
+  absl::StatusOr<v1::ListSubscribersResponse> ListSubscribers(
+      const v1::ListSubscribersRequest& request);
+  absl::StatusOr<v1::Subscriber> UpdateSubscriber(
+      const v1::UpdateSubscriberRequest& request);
+  absl::Status DeleteSubscriber(const v1::DeleteSubscriberRequest& request);
+  absl::StatusOr<v1::CountSubscribersResponse> CountSubscribers(
+      const v1::CountSubscribersRequest& request);
+  absl::StatusOr<v1::Subscriber> ConfirmSubscriber(
+      const v1::ConfirmSubscriberRequest& request);
+  absl::Status Unsubscribe(const v1::UnsubscribeRequest& request);
+  absl::StatusOr<v1::CreateSubscriberResponse> RotateSigningSecret(
+      const v1::RotateSigningSecretRequest& request);
+  absl::StatusOr<v1::Subscriber> ReactivateSubscriber(
+      const v1::ReactivateSubscriberRequest& request);
+  absl::StatusOr<v1::ListDeliveriesResponse> ListDeliveries(
+      const v1::ListDeliveriesRequest& request);
+  absl::StatusOr<v1::Delivery> GetDelivery(
+      const v1::GetDeliveryRequest& request);
+  absl::StatusOr<v1::Delivery> RedeliverDelivery(
+      const v1::RedeliverDeliveryRequest& request);
+
   // EventService (WatchPage: see client/watcher.h).
   absl::StatusOr<v1::ListEventsResponse> ListEvents(
       const v1::ListEventsRequest& request);
@@ -148,6 +175,7 @@ class Client {
   std::unique_ptr<v1::IncidentService::Stub> incidents_;
   std::unique_ptr<v1::PostmortemService::Stub> postmortems_;
   std::unique_ptr<v1::EventService::Stub> events_;
+  std::unique_ptr<v1::SubscriptionService::Stub> subscriptions_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

@@ -16,9 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/apply.h"
 #include "client/names.h"
+#include "google/protobuf/empty.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -38,7 +40,8 @@ const std::set<std::string, std::less<>>& ValueFlags() {
       "author",         "url",           "time-zone",
       "id",             "f",             "scheduled-start",
       "scheduled-end",  "after",         "incident",
-      "type"};
+      "type",           "email",         "webhook",
+      "state",          "event"};
   return *flags;
 }
 const std::set<std::string, std::less<>>& SwitchFlags() {
@@ -575,6 +578,154 @@ absl::StatusOr<Command> Apply(const CommandLine& line) {
   });
 }
 
+// --- subscriptions ----------------------------------------------------------
+
+constexpr absl::string_view kSubscribers = "subscribers";
+
+// The only value of a flag that may be given once; "" when absent.
+absl::StatusOr<std::string> SingleFlag(const CommandLine& line,
+                                       absl::string_view name) {
+  std::vector<std::string> values = FlagValues(line, name);
+  if (values.size() > 1) {
+    return UsageError(absl::StrCat("--", name, " may be given once"));
+  }
+  if (!values.empty() && values[0].empty()) {
+    return UsageError(absl::StrCat("--", name, ": empty value"));
+  }
+  return values.empty() ? "" : values[0];
+}
+
+absl::StatusOr<Command> Subscribe(const CommandLine& line) {
+  absl::StatusOr<v1::CreateSubscriberRequest> request =
+      ParseSubscribeCommand(line);
+  if (!request.ok()) return request.status();
+  return Command(
+      [request = *std::move(request)](Client& client, std::ostream& out) {
+        // The whole response: for a webhook it carries the signing secret,
+        // which is shown this once.
+        return PrintPretty(client.CreateSubscriber(request), out);
+      });
+}
+
+absl::StatusOr<Command> Subscribers(const CommandLine& line) {
+  constexpr absl::string_view kUsage = "subscribers PAGE [--state STATE]";
+  if (auto s = CheckShape(line, 1, 1, {"state"}, {}, kUsage); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> page = ExpandPageName(line.words[1]);
+  if (!page.ok()) return page.status();
+  v1::ListSubscribersRequest request;
+  request.set_parent(*page);
+  request.set_page_size(1000);
+  if (HasFlag(line, "state")) {
+    absl::StatusOr<int> state = ParseEnumFlag(
+        *v1::Subscriber::State_descriptor(), "state", Flag(line, "state"));
+    if (!state.ok()) return state.status();
+    request.set_state(static_cast<v1::Subscriber::State>(*state));
+  }
+  return Command([request](Client& client, std::ostream& out) {
+    return Paginate(
+        request, [&](const auto& r) { return client.ListSubscribers(r); },
+        [&](const v1::ListSubscribersResponse& r) {
+          PrintLines(r.subscribers(), out);
+        });
+  });
+}
+
+// `unsubscribe TOKEN` and `confirm TOKEN`. A token may start with '-'
+// (base64url): then it goes after "--".
+absl::StatusOr<Command> TokenCommand(const CommandLine& line, bool confirm) {
+  const std::string usage = confirm ? "confirm TOKEN" : "unsubscribe TOKEN";
+  if (auto s = CheckShape(line, 1, 1, {}, {}, usage); !s.ok()) return s;
+  const std::string& token = line.words[1];
+  if (token.empty()) return UsageError("the token is empty");
+  if (confirm) {
+    v1::ConfirmSubscriberRequest request;
+    request.set_token(token);
+    return Command([request](Client& client, std::ostream& out) {
+      return PrintPretty(client.ConfirmSubscriber(request), out);
+    });
+  }
+  v1::UnsubscribeRequest request;
+  request.set_token(token);
+  return Command([request](Client& client, std::ostream& out) -> absl::Status {
+    absl::Status status = client.Unsubscribe(request);
+    if (!status.ok()) return status;
+    out << ToJson(google::protobuf::Empty(), /*pretty=*/true);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Command> Deliveries(const CommandLine& line) {
+  constexpr absl::string_view kUsage =
+      "deliveries SUBSCRIBER [--event N] [--state STATE]";
+  if (auto s = CheckShape(line, 1, 1, {"event", "state"}, {}, kUsage);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> parent =
+      ExpandChildName(line.words[1], kSubscribers);
+  if (!parent.ok()) return parent.status();
+  v1::ListDeliveriesRequest request;
+  request.set_parent(*parent);
+  request.set_page_size(1000);
+  if (HasFlag(line, "event")) {
+    int64_t event = 0;
+    if (!absl::SimpleAtoi(Flag(line, "event"), &event) || event < 1) {
+      return UsageError(absl::StrCat("--event: \"", Flag(line, "event"),
+                                     "\" is not an event sequence (1 or "
+                                     "more)"));
+    }
+    request.set_event_sequence(event);
+  }
+  if (absl::EndsWith(*parent, "/-") && request.event_sequence() == 0) {
+    return UsageError(
+        "--event is required with PAGE/- (one event's deliveries to every "
+        "subscriber)");
+  }
+  if (HasFlag(line, "state")) {
+    absl::StatusOr<int> state = ParseEnumFlag(*v1::Delivery::State_descriptor(),
+                                              "state", Flag(line, "state"));
+    if (!state.ok()) return state.status();
+    request.set_state(static_cast<v1::Delivery::State>(*state));
+  }
+  return Command([request](Client& client, std::ostream& out) {
+    return Paginate(
+        request, [&](const auto& r) { return client.ListDeliveries(r); },
+        [&](const v1::ListDeliveriesResponse& r) {
+          PrintLines(r.deliveries(), out);
+        });
+  });
+}
+
+absl::StatusOr<Command> Redeliver(const CommandLine& line) {
+  if (auto s = CheckShape(line, 1, 1, {}, {}, "redeliver DELIVERY"); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> name = ExpandDeliveryName(line.words[1]);
+  if (!name.ok()) return name.status();
+  v1::RedeliverDeliveryRequest request;
+  request.set_name(*name);
+  return Command([request](Client& client, std::ostream& out) {
+    return PrintPretty(client.RedeliverDelivery(request), out);
+  });
+}
+
+absl::StatusOr<Command> Reactivate(const CommandLine& line) {
+  if (auto s = CheckShape(line, 1, 1, {}, {}, "reactivate SUBSCRIBER");
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> name =
+      ExpandChildName(line.words[1], kSubscribers);
+  if (!name.ok()) return name.status();
+  v1::ReactivateSubscriberRequest request;
+  request.set_name(*name);
+  return Command([request](Client& client, std::ostream& out) {
+    return PrintPretty(client.ReactivateSubscriber(request), out);
+  });
+}
+
 // --- watch ------------------------------------------------------------------
 
 // Where the signal handler tells StopOnSignal's thread that Ctrl-C came; a
@@ -642,6 +793,69 @@ absl::StatusOr<Command> Watch(const CommandLine& line) {
 }
 
 }  // namespace
+
+absl::StatusOr<v1::CreateSubscriberRequest> ParseSubscribeCommand(
+    const CommandLine& line) {
+  constexpr absl::string_view kUsage =
+      "subscribe PAGE (--email ADDRESS | --webhook URL) [--component ID]... "
+      "[--incident ID]";
+  if (auto s =
+          CheckShape(line, 1, 1, {"email", "webhook", "component", "incident"},
+                     {}, kUsage);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::string> page = ExpandPageName(line.words[1]);
+  if (!page.ok()) return page.status();
+  absl::StatusOr<std::string> email = SingleFlag(line, "email");
+  if (!email.ok()) return email.status();
+  absl::StatusOr<std::string> webhook = SingleFlag(line, "webhook");
+  if (!webhook.ok()) return webhook.status();
+  if (email->empty() == webhook->empty()) {
+    return UsageError(absl::StrCat(
+        "give exactly one of --email and --webhook; usage: incidentctl ",
+        kUsage));
+  }
+  absl::StatusOr<std::string> incident = SingleFlag(line, "incident");
+  if (!incident.ok()) return incident.status();
+
+  v1::CreateSubscriberRequest request;
+  request.set_parent(*page);
+  v1::Subscriber& subscriber = *request.mutable_subscriber();
+  if (!email->empty()) {
+    subscriber.set_email(*email);
+  } else {
+    subscriber.set_webhook_url(*webhook);
+  }
+  for (const std::string& id : FlagValues(line, "component")) {
+    if (id.empty()) return UsageError("--component: empty component id");
+    subscriber.add_components(ChildOfPage(*page, kComponents, id));
+  }
+  if (!incident->empty()) {
+    subscriber.set_incident(ChildOfPage(*page, kIncidents, *incident));
+  }
+  return request;
+}
+
+absl::StatusOr<std::string> ExpandDeliveryName(absl::string_view arg) {
+  std::vector<absl::string_view> parts = absl::StrSplit(arg, '/');
+  bool empty_part = false;
+  for (absl::string_view part : parts) empty_part |= part.empty();
+  if (!empty_part) {
+    if (parts.size() == 3 && parts[0] != "pages") {
+      return absl::StrCat("pages/", parts[0], "/subscribers/", parts[1],
+                          "/deliveries/", parts[2]);
+    }
+    if (parts.size() == 6 && parts[0] == "pages" && parts[2] == "subscribers" &&
+        parts[4] == "deliveries") {
+      return std::string(arg);
+    }
+  }
+  return UsageError(
+      absl::StrCat("\"", arg,
+                   "\" is not a delivery: expected PAGE/SUBSCRIBER/SEQUENCE or "
+                   "pages/PAGE/subscribers/SUBSCRIBER/deliveries/SEQUENCE"));
+}
 
 absl::StatusOr<WatchSettings> ParseWatchCommand(const CommandLine& line) {
   constexpr absl::string_view kUsage =
@@ -829,6 +1043,13 @@ absl::StatusOr<Command> BuildCommand(const CommandLine& line) {
   if (command == "health") return Health(line);
   if (command == "apply") return Apply(line);
   if (command == "watch") return Watch(line);
+  if (command == "subscribe") return Subscribe(line);
+  if (command == "subscribers") return Subscribers(line);
+  if (command == "unsubscribe") return TokenCommand(line, /*confirm=*/false);
+  if (command == "confirm") return TokenCommand(line, /*confirm=*/true);
+  if (command == "deliveries") return Deliveries(line);
+  if (command == "redeliver") return Redeliver(line);
+  if (command == "reactivate") return Reactivate(line);
   return UsageError(absl::StrCat("unknown command \"", command, "\""));
 }
 
@@ -896,11 +1117,21 @@ Usage: incidentctl [--server HOST:PORT] [--timeout DURATION] COMMAND ...
   apply -f FILE.json [-f FILE.json]...
   watch PAGE [--after N | --snapshot] [--component ID]... [--incident ID]...
              [--type TYPE]... [--verbose]
+  subscribe PAGE (--email ADDRESS | --webhook URL) [--component ID]...
+                 [--incident ID]
+  subscribers PAGE [--state pending-confirmation|active|quarantined]
+  confirm TOKEN
+  unsubscribe TOKEN
+  deliveries SUBSCRIBER [--event N] [--state STATE]
+  redeliver DELIVERY
+  reactivate SUBSCRIBER
 
 Names: the full resource name, or the short form without the collection word:
   PAGE       productsup                 or pages/productsup
   COMPONENT  productsup/data-processing or pages/productsup/components/data-processing
   INCIDENT   productsup/ceph-2025-09    or pages/productsup/incidents/ceph-2025-09
+  SUBSCRIBER productsup/ID              or pages/productsup/subscribers/ID
+  DELIVERY   productsup/ID/SEQUENCE     or pages/productsup/subscribers/ID/deliveries/SEQUENCE
   --component takes a bare id of the incident's page (or a full name).
 
 Values: STATUS investigating, identified, monitoring, resolved, scheduled,
@@ -924,6 +1155,17 @@ watch: prints the page's events as they are committed, one incidentd.v1.Event
   the position after events the filters skipped). On a broken stream it
   reconnects with backoff and resumes where it stopped, rotating through
   every --server given, so no event is printed twice or missed.
+
+subscribe: subscribes an email address (which must confirm it with the token
+  from the confirmation mail: `confirm TOKEN`) or a webhook URL to the page,
+  or to chosen components (--component, ids of the page) or one incident.
+  For a webhook it prints the signing secret: the only time it is shown.
+  unsubscribe takes the token from any notification. A token that starts
+  with '-' goes after "--": incidentctl confirm -- -Ab3...
+deliveries: the notifications of one subscriber, in event order; PAGE/- with
+  --event N lists one event's deliveries to every subscriber. --state is
+  pending, delivered, retrying or failed. redeliver sends one again now;
+  reactivate resumes a quarantined subscriber.
 
 Global flags:
   --server   the server address; default $INCIDENTD_SERVER, else

@@ -58,6 +58,15 @@ struct WatchSettings {
 };
 absl::StatusOr<WatchSettings> ParseWatchCommand(const CommandLine& line);
 
+// `incidentctl subscribe PAGE ...`, checked: the request it sends.
+absl::StatusOr<v1::CreateSubscriberRequest> ParseSubscribeCommand(
+    const CommandLine& line);
+
+// A delivery's name from PAGE/SUBSCRIBER/SEQUENCE or the full
+// pages/PAGE/subscribers/SUBSCRIBER/deliveries/SEQUENCE; INVALID_ARGUMENT
+// for any other shape (whether the parts are valid is the server's to say).
+absl::StatusOr<std::string> ExpandDeliveryName(absl::string_view arg);
+
 // What `watch` prints, one JSON line each, flushed at once (so that a pipe
 // into jq shows events as they happen): every event as an
 // incidentd.v1.Event; the snapshot as {"snapshot":{...}}; with `verbose`,

@@ -7,10 +7,10 @@ packages=(
   build-essential cmake pkg-config
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libgrpc-dev libabsl-dev
-  libmysqlcppconn-dev libssl-dev
+  libmysqlcppconn-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   mariadb-server mariadb-client tzdata
-  python3 python3-grpcio python3-grpc-tools
+  python3 python3-grpcio python3-grpc-tools python3-aiosmtpd
 )
 
 missing=()

@@ -252,14 +252,19 @@ absl::StatusOr<v1::Component> ComponentLogic::SetComponentStatus(
                                                         Lock::kForUpdate));
         RETURN_IF_ERROR(CheckEtag("etag", request.etag(), component.version));
         const absl::Time now = Now();
+        const bool changed = component.status != status;
         component.status = status;
         component.status_reason = request.reason();
         component.status_change_time = now;
         component.update_time = now;
         ++component.version;
         RETURN_IF_ERROR(tx.components().Update(component));
-        events.push_back(MakeComponentEvent(EventType::kComponentStatusChanged,
-                                            EventOrigin{now, ""}, component));
+        Event event = MakeComponentEvent(EventType::kComponentStatusChanged,
+                                         EventOrigin{now, ""}, component);
+        // Subscribers of the component hear of a new status set by hand;
+        // a new reason alone is not worth a message.
+        if (changed) MarkNotifying(event);
+        events.push_back(std::move(event));
         return absl::OkStatus();
       }));
   return ToProto(component);

@@ -62,6 +62,53 @@ ABSL_FLAG(absl::Duration, event_retention, absl::Hours(720),
 ABSL_FLAG(absl::Duration, event_prune_interval, absl::Minutes(1),
           "how often events older than --event_retention are deleted");
 
+// Four threads: sending waits on the network (up to --webhook_timeout), so
+// a few slow receivers must not hold up everyone else's notifications.
+ABSL_FLAG(int, delivery_workers, 4,
+          "threads sending notifications (each holds a database connection); "
+          "0 leaves sending to other replicas");
+ABSL_FLAG(absl::Duration, delivery_poll_interval, absl::Milliseconds(500),
+          "how often notifications written through other replicas are "
+          "looked for (this replica's own go out at once)");
+ABSL_FLAG(absl::Duration, delivery_lease, absl::Seconds(60),
+          "how long a worker holds a subscriber; a crashed replica's "
+          "subscribers are taken over after this");
+ABSL_FLAG(absl::Duration, retry_initial_delay, absl::Seconds(10),
+          "delay before the first retry of a failed notification; doubles "
+          "with each failure (with jitter)");
+ABSL_FLAG(absl::Duration, retry_max_delay, absl::Hours(1),
+          "the longest delay between two attempts");
+ABSL_FLAG(absl::Duration, retry_horizon, absl::Hours(24),
+          "how long a notification is retried before it is marked failed");
+ABSL_FLAG(int, quarantine_failures, 10,
+          "failed attempts in a row after which a subscriber is quarantined "
+          "(when they also span --quarantine_window)");
+ABSL_FLAG(absl::Duration, quarantine_window, absl::Hours(1),
+          "how long the failures must span before quarantine");
+ABSL_FLAG(absl::Duration, maintenance_reminder, absl::Minutes(60),
+          "subscribers are reminded this long before a maintenance starts; "
+          "0 for no reminders");
+ABSL_FLAG(int, max_subscribers_per_page, 100000,
+          "subscribers a page may have");
+ABSL_FLAG(std::string, public_url, "",
+          "base of the confirm and unsubscribe links in mails "
+          "(<url>/confirm?token=...); the page's URL when empty");
+ABSL_FLAG(absl::Duration, webhook_timeout, absl::Seconds(10),
+          "a webhook must answer 2xx within this");
+ABSL_FLAG(bool, deny_private_webhooks, true,
+          "refuse webhook URLs and addresses that are private, loopback or "
+          "link-local (turn off only for tests and closed networks)");
+ABSL_FLAG(std::string, smtp_url, "smtp://127.0.0.1:25",
+          "the mail relay: smtp://host:port (STARTTLS per "
+          "--smtp_require_starttls) or smtps://host:port");
+ABSL_FLAG(bool, smtp_require_starttls, false,
+          "refuse to send mail unless the relay speaks STARTTLS");
+ABSL_FLAG(std::string, smtp_user, "", "relay user; empty for none");
+ABSL_FLAG(std::string, smtp_password, "",
+          "relay password (prefer INCIDENTD_SMTP_PASSWORD)");
+ABSL_FLAG(std::string, mail_from, "incidentd <incidentd@localhost>",
+          "From of notification mails");
+
 namespace incidentd {
 namespace {
 
@@ -76,6 +123,15 @@ constexpr std::string_view kFlags[] = {
     "event_poll_interval",  "heartbeat_interval",
     "watch_buffer",         "event_retention",
     "event_prune_interval",
+    "delivery_workers",     "delivery_poll_interval",
+    "delivery_lease",       "retry_initial_delay",
+    "retry_max_delay",      "retry_horizon",
+    "quarantine_failures",  "quarantine_window",
+    "maintenance_reminder", "max_subscribers_per_page",
+    "public_url",           "webhook_timeout",
+    "deny_private_webhooks", "smtp_url",
+    "smtp_require_starttls", "smtp_user",
+    "smtp_password",        "mail_from",
 };
 
 absl::Status Positive(std::string_view flag, absl::Duration d) {
@@ -150,10 +206,16 @@ absl::StatusOr<ServerConfig> ConfigFromFlags() {
   if (c.workers < 1 || c.workers > 512) {
     return absl::InvalidArgumentError("--pool_size must be 1 to 512");
   }
+  c.notify.workers = absl::GetFlag(FLAGS_delivery_workers);
+  if (c.notify.workers < 0 || c.notify.workers > 256) {
+    return absl::InvalidArgumentError("--delivery_workers must be 0 to 256");
+  }
   // One connection per executor worker, plus one each for the threads that
   // must never wait behind request work: the health probe and the event
-  // tailer (live streams keep flowing while requests queue).
-  c.mysql.pool_size = c.workers + 2;
+  // tailer (live streams keep flowing while requests queue), the
+  // notification dispatcher and each delivery worker (notifications keep
+  // flowing too, and a burst of them never takes connections from RPCs).
+  c.mysql.pool_size = c.workers + 2 + 1 + c.notify.workers;
   c.queue_capacity = absl::GetFlag(FLAGS_queue_capacity);
   if (c.queue_capacity < 0) {
     return absl::InvalidArgumentError("--queue_capacity must be 0 or more");
@@ -194,6 +256,56 @@ absl::StatusOr<ServerConfig> ConfigFromFlags() {
     absl::Status s = Positive(flag, d);
     if (!s.ok()) return s;
   }
+  NotifyConfig& n = c.notify;
+  n.poll_interval = absl::GetFlag(FLAGS_delivery_poll_interval);
+  n.lease = absl::GetFlag(FLAGS_delivery_lease);
+  n.retry.initial_delay = absl::GetFlag(FLAGS_retry_initial_delay);
+  n.retry.max_delay = absl::GetFlag(FLAGS_retry_max_delay);
+  n.retry.horizon = absl::GetFlag(FLAGS_retry_horizon);
+  n.quarantine.failures = absl::GetFlag(FLAGS_quarantine_failures);
+  n.quarantine.window = absl::GetFlag(FLAGS_quarantine_window);
+  n.reminder_lead = absl::GetFlag(FLAGS_maintenance_reminder);
+  n.max_subscribers_per_page = absl::GetFlag(FLAGS_max_subscribers_per_page);
+  n.public_url = absl::GetFlag(FLAGS_public_url);
+  n.mail_from = absl::GetFlag(FLAGS_mail_from);
+  n.webhook.timeout = absl::GetFlag(FLAGS_webhook_timeout);
+  n.webhook.deny_private = absl::GetFlag(FLAGS_deny_private_webhooks);
+  n.mail.url = absl::GetFlag(FLAGS_smtp_url);
+  n.mail.require_starttls = absl::GetFlag(FLAGS_smtp_require_starttls);
+  n.mail.user = absl::GetFlag(FLAGS_smtp_user);
+  n.mail.password = absl::GetFlag(FLAGS_smtp_password);
+  for (auto [flag, d] : {std::pair<std::string_view, absl::Duration>{
+                             "delivery_poll_interval", n.poll_interval},
+                         {"delivery_lease", n.lease},
+                         {"retry_initial_delay", n.retry.initial_delay},
+                         {"retry_max_delay", n.retry.max_delay},
+                         {"retry_horizon", n.retry.horizon},
+                         {"webhook_timeout", n.webhook.timeout}}) {
+    absl::Status s = Positive(flag, d);
+    if (!s.ok()) return s;
+  }
+  // The lease must outlive an attempt: a worker stops taking work at half
+  // of it, and an attempt takes up to the webhook timeout.
+  if (n.lease < 2 * n.webhook.timeout + absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--delivery_lease must exceed twice --webhook_timeout");
+  }
+  if (n.quarantine.failures < 1 ||
+      n.quarantine.window < absl::ZeroDuration() ||
+      n.reminder_lead < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--quarantine_failures must be at least 1; --quarantine_window and "
+        "--maintenance_reminder must not be negative");
+  }
+  if (n.max_subscribers_per_page < 1) {
+    return absl::InvalidArgumentError(
+        "--max_subscribers_per_page must be at least 1");
+  }
+  if (n.mail.url.rfind("smtp://", 0) != 0 &&
+      n.mail.url.rfind("smtps://", 0) != 0) {
+    return absl::InvalidArgumentError(
+        "--smtp_url must start with smtp:// or smtps://");
+  }
   c.watch_buffer = absl::GetFlag(FLAGS_watch_buffer);
   if (c.watch_buffer < 1 || c.watch_buffer > 1000000) {
     return absl::InvalidArgumentError("--watch_buffer must be 1 to 1000000");
@@ -208,7 +320,12 @@ std::string DescribeConfig(const ServerConfig& c) {
       "lock_wait_timeout=%s default_deadline=%s shutdown_grace=%s "
       "maintenance_interval=%s health_interval=%s startup_db_wait=%s "
       "auto_migrate=%s event_poll_interval=%s heartbeat_interval=%s "
-      "watch_buffer=%d event_retention=%s event_prune_interval=%s",
+      "watch_buffer=%d event_retention=%s event_prune_interval=%s "
+      "delivery_workers=%d delivery_poll_interval=%s delivery_lease=%s "
+      "retry=%s..%s for %s quarantine=%d over %s maintenance_reminder=%s "
+      "max_subscribers_per_page=%d public_url=%s webhook_timeout=%s "
+      "deny_private_webhooks=%s smtp_url=%s smtp_require_starttls=%s "
+      "smtp_user=%s mail_from=%s",
       c.listen, c.mysql.user, c.mysql.host, c.mysql.port, c.mysql.database,
       c.workers, c.queue_capacity,
       absl::FormatDuration(c.mysql.connect_timeout),
@@ -224,7 +341,20 @@ std::string DescribeConfig(const ServerConfig& c) {
       absl::FormatDuration(c.event_poll_interval),
       absl::FormatDuration(c.heartbeat_interval), c.watch_buffer,
       absl::FormatDuration(c.event_retention),
-      absl::FormatDuration(c.event_prune_interval));
+      absl::FormatDuration(c.event_prune_interval), c.notify.workers,
+      absl::FormatDuration(c.notify.poll_interval),
+      absl::FormatDuration(c.notify.lease),
+      absl::FormatDuration(c.notify.retry.initial_delay),
+      absl::FormatDuration(c.notify.retry.max_delay),
+      absl::FormatDuration(c.notify.retry.horizon),
+      c.notify.quarantine.failures,
+      absl::FormatDuration(c.notify.quarantine.window),
+      absl::FormatDuration(c.notify.reminder_lead),
+      c.notify.max_subscribers_per_page, c.notify.public_url,
+      absl::FormatDuration(c.notify.webhook.timeout),
+      c.notify.webhook.deny_private ? "true" : "false", c.notify.mail.url,
+      c.notify.mail.require_starttls ? "true" : "false", c.notify.mail.user,
+      c.notify.mail_from);
 }
 
 }  // namespace incidentd

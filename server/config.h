@@ -14,9 +14,33 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/domain/subscriptions.h"
+#include "server/notify/transport.h"
 #include "storage/mysql/mysql_store.h"
 
 namespace incidentd {
+
+// Subscriptions and their notifications.
+struct NotifyConfig {
+  // Delivery threads (--delivery_workers; 0: this replica sends nothing,
+  // others do) and how often idle ones and the dispatcher look for work
+  // from other replicas (--delivery_poll_interval).
+  int workers = 0;
+  absl::Duration poll_interval;
+  absl::Duration lease;
+  domain::RetryPolicy retry;
+  domain::QuarantinePolicy quarantine;
+  // "Starting soon" reminders this long before a maintenance starts; zero
+  // for none.
+  absl::Duration reminder_lead;
+  int max_subscribers_per_page = 0;
+  // Links in mails: <public_url>/confirm?token=, /unsubscribe?token=; the
+  // page's URL when empty.
+  std::string public_url;
+  std::string mail_from;
+  notify::CurlWebhookOptions webhook;
+  notify::CurlMailOptions mail;
+};
 
 struct ServerConfig {
   std::string listen;
@@ -41,6 +65,7 @@ struct ServerConfig {
   // How long events are kept, and how often older ones are deleted.
   absl::Duration event_retention;
   absl::Duration event_prune_interval;
+  NotifyConfig notify;
 };
 
 // Looks an environment variable up; nullopt when unset.

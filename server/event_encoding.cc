@@ -24,8 +24,11 @@ constexpr uint32_t kEventSequenceTag =
 constexpr uint32_t kResponseEventTag =
     (static_cast<uint32_t>(v1::WatchPageResponse::kEventFieldNumber) << 3) |
     kLengthDelimited;
+constexpr uint32_t kEventNotifyTag =
+    (static_cast<uint32_t>(v1::Event::kNotifyFieldNumber) << 3) | kVarint;
 // One byte each, which the encoding below relies on.
-static_assert(kEventSequenceTag < 0x80 && kResponseEventTag < 0x80);
+static_assert(kEventSequenceTag < 0x80 && kResponseEventTag < 0x80 &&
+              kEventNotifyTag < 0x80);
 
 void AppendVarint(uint64_t value, std::string& out) {
   uint8_t buffer[10];  // the longest varint
@@ -142,6 +145,13 @@ Event MakeCorrectiveActionEvent(EventType type, const EventOrigin& origin,
   return Finish(type, origin, incident.page_id,
                 CorrectiveActionName(incident.page_id, incident.id, action.id),
                 incident.id, incident.component_ids, std::move(api));
+}
+
+void MarkNotifying(Event& event) {
+  if (event.notify) return;
+  event.notify = true;
+  event.payload.push_back(static_cast<char>(kEventNotifyTag));
+  AppendVarint(1, event.payload);
 }
 
 absl::StatusOr<v1::Event> DecodeEvent(const Event& event) {

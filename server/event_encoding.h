@@ -59,6 +59,11 @@ Event MakeCorrectiveActionEvent(EventType type, const EventOrigin& origin,
                                 const Incident& incident,
                                 const CorrectiveAction& action);
 
+// Marks `event` (built above) as the one that notifies subscribers: sets
+// Event.notify in the columns and in the payload (appended as a field,
+// which protobuf merges, so the payload needs no re-encoding).
+void MarkNotifying(Event& event);
+
 // --- Consumers.
 
 // The API's event: the payload parsed, with the sequence set. INTERNAL when

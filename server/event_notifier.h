@@ -3,7 +3,9 @@
 #ifndef INCIDENTD_SERVER_EVENT_NOTIFIER_H_
 #define INCIDENTD_SERVER_EVENT_NOTIFIER_H_
 
+#include <initializer_list>
 #include <string_view>
+#include <vector>
 
 namespace incidentd {
 
@@ -19,6 +21,20 @@ class EventNotifier {
 class NoopEventNotifier final : public EventNotifier {
  public:
   void PageChanged(std::string_view) override {}
+};
+
+// Tells several notifiers (the live streams' hub, the notification
+// dispatcher) of every commit.
+class TeeNotifier final : public EventNotifier {
+ public:
+  TeeNotifier(std::initializer_list<EventNotifier*> targets)
+      : targets_(targets) {}
+  void PageChanged(std::string_view page_id) override {
+    for (EventNotifier* target : targets_) target->PageChanged(page_id);
+  }
+
+ private:
+  const std::vector<EventNotifier*> targets_;
 };
 
 }  // namespace incidentd

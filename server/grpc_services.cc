@@ -1,20 +1,6 @@
 #include "server/grpc_services.h"
 
-#include "google/protobuf/descriptor.h"
-
 namespace incidentd {
-namespace {
-
-// A method's position in its service definition, as the generated code
-// numbers them.
-int MethodIndex(const char* service, const char* method) {
-  return google::protobuf::DescriptorPool::generated_pool()
-      ->FindServiceByName(service)
-      ->FindMethodByName(method)
-      ->index();
-}
-
-}  // namespace
 
 PageServiceImpl::PageServiceImpl(PageLogic& logic, UnaryRunner& runner)
     : logic_(logic), runner_(runner) {

@@ -9,6 +9,7 @@
 #include "server/converters.h"
 #include "server/domain/durations.h"
 #include "server/domain/incident_rules.h"
+#include "server/domain/subscriptions.h"
 #include "server/domain/validation.h"
 #include "server/event_encoding.h"
 #include "server/event_recording.h"
@@ -389,15 +390,22 @@ absl::Status IncidentLogic::CommitPost(Transaction& tx, PostPlan& plan,
                                            : EventType::kIncidentCreated,
                                        origin, inc));
   }
-  if (std::optional<EventType> transition =
-          TransitionEventType(inc.kind, plan.previous_status, inc.status)) {
+  const std::optional<EventType> transition =
+      TransitionEventType(inc.kind, plan.previous_status, inc.status);
+  if (transition.has_value()) {
     events.push_back(MakeIncidentEvent(*transition, origin, inc));
   } else if (!is_new && plan.incident_changed) {
     events.push_back(
         MakeIncidentEvent(EventType::kIncidentUpdated, origin, inc));
   }
-  events.push_back(MakeIncidentUpdateEvent(EventType::kIncidentUpdatePosted,
-                                           origin, inc, plan.update));
+  // The post carries the change's notification, so that it has the text.
+  Event posted = MakeIncidentUpdateEvent(EventType::kIncidentUpdatePosted,
+                                         origin, inc, plan.update);
+  if (domain::PostNotifies(is_new, transition.has_value(),
+                           plan.update.notify)) {
+    MarkNotifying(posted);
+  }
+  events.push_back(std::move(posted));
   for (const ComponentChange& change : plan.update.component_changes) {
     for (const Component& c : plan.components) {
       if (c.id != change.component_id) continue;

@@ -1,5 +1,6 @@
 #include "server/lenient_parsing.h"
 
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 
 namespace incidentd {
@@ -23,6 +24,13 @@ void MarkUnparsedRequest(google::protobuf::Message* request) {
   request->Clear();
   request->GetReflection()->MutableUnknownFields(request)->AddVarint(
       kUnparsedMarker, 1);
+}
+
+int MethodIndex(const char* service, const char* method) {
+  return google::protobuf::DescriptorPool::generated_pool()
+      ->FindServiceByName(service)
+      ->FindMethodByName(method)
+      ->index();
 }
 
 }  // namespace incidentd

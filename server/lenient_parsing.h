@@ -56,6 +56,11 @@ class LenientUnaryHandler final : public grpc::internal::MethodHandler {
   grpc::internal::CallbackUnaryHandler<Request, Response> inner_;
 };
 
+// A method's position in its service definition, as the generated code
+// numbers them: the index ParseLeniently takes. `service` is the full name,
+// e.g. "incidentd.v1.PageService".
+int MethodIndex(const char* service, const char* method);
+
 // A generated CallbackService whose unary methods can be switched to
 // LenientUnaryHandler.
 template <typename CallbackService>

@@ -102,6 +102,10 @@ int Main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A webhook receiver or mail relay that hangs up mid-write must fail that
+  // write, not kill the process: curl runs with CURLOPT_NOSIGNAL (it is
+  // used from several threads), so it does not ignore SIGPIPE for us.
+  signal(SIGPIPE, SIG_IGN);
 
   absl::SetProgramUsageMessage(
       "incidentd [flags]          serve\n"

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "server/domain/incident_rules.h"
+#include "server/event_encoding.h"
 #include "server/event_recording.h"
 #include "server/logging.h"
 #include "server/names.h"
@@ -21,12 +22,17 @@ constexpr int kMaxBatchesPerPass = 20;
 
 MaintenanceScheduler::MaintenanceScheduler(
     storage::Store& store, IncidentLogic& logic, Executor& executor,
-    const Clock& clock, absl::Duration interval, absl::Duration deadline)
+    const Clock& clock, absl::Duration interval, absl::Duration deadline,
+    absl::Duration reminder_lead)
     : store_(store),
       logic_(logic),
       clock_(clock),
+      reminder_lead_(reminder_lead),
       pass_("maintenance", executor, clock, interval, deadline,
-            [this](absl::Time deadline) { return RunOnce(deadline).status(); }) {}
+            [this](absl::Time deadline) -> absl::Status {
+              RETURN_IF_ERROR(RunOnce(deadline).status());
+              return RemindOnce(deadline).status();
+            }) {}
 
 const char* MaintenanceScheduler::BodyFor(IncidentStatus status) {
   return status == IncidentStatus::kInProgress
@@ -89,6 +95,44 @@ absl::StatusOr<int> MaintenanceScheduler::RunOnce(absl::Time deadline) {
     if (due_count < kBatch) break;
   }
   return moved_total;
+}
+
+absl::StatusOr<int> MaintenanceScheduler::RemindOnce(absl::Time deadline) {
+  if (reminder_lead_ <= absl::ZeroDuration()) return 0;
+  int reminded_total = 0;
+  for (int round = 0; round < kMaxBatchesPerPass; ++round) {
+    int due_count = 0;
+    std::vector<std::string> names;
+    absl::Status status = ReadWriteRecorded(
+        store_, logic_.notifier(), deadline,
+        [&](storage::Transaction& tx,
+            std::vector<Event>& events) -> absl::Status {
+          names.clear();
+          const absl::Time now = logic_.Now();
+          ASSIGN_OR_RETURN(
+              std::vector<Incident> due,
+              tx.incidents().LockDueReminders(now, reminder_lead_, kBatch));
+          due_count = static_cast<int>(due.size());
+          for (const Incident& incident : due) {
+            if (!incident.scheduled_start_time.has_value()) continue;
+            RETURN_IF_ERROR(tx.incidents().MarkReminded(
+                incident.page_id, incident.id, *incident.scheduled_start_time));
+            Event event = MakeIncidentEvent(EventType::kMaintenanceStartingSoon,
+                                            EventOrigin{now, kAuthor}, incident);
+            MarkNotifying(event);
+            events.push_back(std::move(event));
+            names.push_back(IncidentName(incident.page_id, incident.id));
+          }
+          return absl::OkStatus();
+        });
+    if (!status.ok()) return status;
+    for (const std::string& name : names) {
+      LogInfo("maintenance", StrCat(name, " starts soon: reminder sent"));
+    }
+    reminded_total += static_cast<int>(names.size());
+    if (due_count < kBatch) break;
+  }
+  return reminded_total;
 }
 
 }  // namespace incidentd

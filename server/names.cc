@@ -19,6 +19,11 @@ constexpr std::string_view kUpdates = "updates";
 constexpr std::string_view kPostmortem = "postmortem";
 constexpr std::string_view kActions = "correctiveActions";
 constexpr std::string_view kStatus = "status";
+constexpr std::string_view kSubscribers = "subscribers";
+constexpr std::string_view kDeliveries = "deliveries";
+constexpr std::string_view kEvents = "events";
+// The subscriber id that stands for every subscriber of a page (AIP-159).
+constexpr std::string_view kAnySubscriber = "-";
 
 // Echoed names are cut short: they are user input and may be huge.
 std::string Quote(std::string_view name) {
@@ -29,15 +34,41 @@ std::string Quote(std::string_view name) {
   return StrCat("\"", name, "\"");
 }
 
-// `pattern` lists the literal segments and "{...}" for ids; returns the
-// ids in order.
+// A sequence number segment: decimal digits only, no sign, no leading zero
+// (so that every number has one name), within int64.
+bool IsSequence(std::string_view s) {
+  if (s.empty() || s.size() > 19) return false;
+  if (s.size() > 1 && s.front() == '0') return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  // 19 digits may still overflow int64.
+  return s.size() < 19 || s <= "9223372036854775807";
+}
+
+int64_t SequenceValue(std::string_view s) {
+  int64_t value = 0;
+  for (char c : s) value = value * 10 + (c - '0');
+  return value;
+}
+
+// `pattern` lists the literal segments, "{...}" for ids and "{#...}" for
+// sequence numbers; returns the ids and numbers in order.
+// `expected_override`, when given, replaces the pattern in the message for
+// a name of the wrong shape.
 absl::StatusOr<std::vector<std::string>> Match(
     std::string_view field, std::string_view name,
-    std::initializer_list<std::string_view> pattern) {
+    std::initializer_list<std::string_view> pattern,
+    std::string_view expected_override = {}) {
   std::string expected;
   for (std::string_view part : pattern) {
-    StrAppend(&expected, expected.empty() ? "" : "/", part);
+    if (part.size() > 2 && part.substr(0, 2) == "{#") {
+      StrAppend(&expected, expected.empty() ? "" : "/", "{", part.substr(2));
+    } else {
+      StrAppend(&expected, expected.empty() ? "" : "/", part);
+    }
   }
+  if (!expected_override.empty()) expected = std::string(expected_override);
   if (name.empty()) {
     return absl::InvalidArgumentError(
         StrCat(field, ": required (", expected, ")"));
@@ -54,7 +85,16 @@ absl::StatusOr<std::vector<std::string>> Match(
   for (std::string_view want : pattern) {
     const std::string_view got(parts[i].data(), parts[i].size());
     ++i;
-    if (!want.empty() && want.front() == '{') {
+    if (want.size() > 2 && want.substr(0, 2) == "{#") {
+      if (!IsSequence(got)) {
+        return absl::InvalidArgumentError(
+            StrCat(field, " (", want.substr(2, want.size() - 3),
+                   "): must be a decimal number from 0 to 9223372036854775807 "
+                   "without sign or leading zeros, got ",
+                   Quote(got)));
+      }
+      ids.emplace_back(got);
+    } else if (!want.empty() && want.front() == '{') {
       absl::Status valid = domain::ValidateId(
           StrCat(field, " (", want.substr(1, want.size() - 2), " id)"), got);
       if (!valid.ok()) return valid;
@@ -129,6 +169,17 @@ std::string CorrectiveActionName(std::string_view page_id,
 std::string PageStatusName(std::string_view page_id) {
   return StrCat(PageName(page_id), "/", kStatus);
 }
+std::string SubscriberName(std::string_view page_id, std::string_view id) {
+  return StrCat(kPages, "/", page_id, "/", kSubscribers, "/", id);
+}
+std::string DeliveryName(std::string_view page_id,
+                         std::string_view subscriber_id, int64_t event_seq) {
+  return StrCat(SubscriberName(page_id, subscriber_id), "/", kDeliveries, "/",
+                event_seq);
+}
+std::string EventName(std::string_view page_id, int64_t seq) {
+  return StrCat(PageName(page_id), "/", kEvents, "/", seq);
+}
 
 absl::StatusOr<std::string> ParsePageName(std::string_view field,
                                           std::string_view name) {
@@ -171,6 +222,49 @@ absl::StatusOr<IncidentChildName> ParseCorrectiveActionName(
   return MatchIncidentChild(field, name, kActions, "{action}");
 }
 
+absl::StatusOr<PageChildName> ParseSubscriberName(std::string_view field,
+                                                  std::string_view name) {
+  return MatchPageChild(field, name, kSubscribers, "{subscriber}");
+}
+
+absl::StatusOr<DeliveryResourceName> ParseDeliveryName(std::string_view field,
+                                                       std::string_view name) {
+  absl::StatusOr<std::vector<std::string>> ids =
+      Match(field, name,
+            {kPages, "{page}", kSubscribers, "{subscriber}", kDeliveries,
+             "{#event sequence}"});
+  if (!ids.ok()) return ids.status();
+  return DeliveryResourceName{std::move((*ids)[0]), std::move((*ids)[1]),
+                              SequenceValue((*ids)[2])};
+}
+
+absl::StatusOr<DeliveriesParent> ParseDeliveriesParent(std::string_view field,
+                                                       std::string_view name) {
+  constexpr std::string_view kExpected =
+      "pages/{page}/subscribers/{subscriber} (or pages/{page}/subscribers/- "
+      "for every subscriber)";
+  absl::StatusOr<std::vector<std::string>> any = Match(
+      field, name, {kPages, "{page}", kSubscribers, kAnySubscriber}, kExpected);
+  if (any.ok()) return DeliveriesParent{std::move((*any)[0]), ""};
+  absl::StatusOr<std::vector<std::string>> one = Match(
+      field, name, {kPages, "{page}", kSubscribers, "{subscriber}"}, kExpected);
+  if (!one.ok()) return one.status();
+  return DeliveriesParent{std::move((*one)[0]), std::move((*one)[1])};
+}
+
+absl::StatusOr<EventResourceName> ParseEventName(std::string_view field,
+                                                 std::string_view name) {
+  absl::StatusOr<std::vector<std::string>> ids =
+      Match(field, name, {kPages, "{page}", kEvents, "{#sequence}"});
+  if (!ids.ok()) return ids.status();
+  const int64_t seq = SequenceValue((*ids)[1]);
+  if (seq == 0) {
+    return absl::InvalidArgumentError(
+        StrCat(field, ": event sequences start at 1, got ", Quote(name)));
+  }
+  return EventResourceName{std::move((*ids)[0]), seq};
+}
+
 absl::StatusOr<std::string> ParsePageStatusName(std::string_view field,
                                                 std::string_view name) {
   absl::StatusOr<std::vector<std::string>> ids =
@@ -193,6 +287,12 @@ absl::StatusOr<std::string> ParseGroupNameOnPage(std::string_view field,
                                                  std::string_view name,
                                                  std::string_view page_id) {
   return OnPage(field, name, ParseGroupName(field, name), page_id);
+}
+
+absl::StatusOr<std::string> ParseIncidentNameOnPage(std::string_view field,
+                                                    std::string_view name,
+                                                    std::string_view page_id) {
+  return OnPage(field, name, ParseIncidentName(field, name), page_id);
 }
 
 std::string NewResourceId() {

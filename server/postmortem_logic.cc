@@ -180,9 +180,11 @@ absl::StatusOr<v1::Postmortem> PostmortemLogic::PublishPostmortem(
         ASSIGN_OR_RETURN(
             Incident incident,
             tx.incidents().Get(name.page_id, name.id, Lock::kNone));
-        events.push_back(MakePostmortemEvent(EventType::kPostmortemPublished,
-                                             EventOrigin{now, ""}, incident,
-                                             postmortem));
+        Event published =
+            MakePostmortemEvent(EventType::kPostmortemPublished,
+                                EventOrigin{now, ""}, incident, postmortem);
+        MarkNotifying(published);
+        events.push_back(std::move(published));
         return absl::OkStatus();
       }));
   return ToProto(postmortem);

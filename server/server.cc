@@ -19,6 +19,7 @@ constexpr const char* kServiceNames[] = {
     "incidentd.v1.IncidentService",
     "incidentd.v1.PostmortemService",
     "incidentd.v1.EventService",
+    "incidentd.v1.SubscriptionService",
 };
 
 // Events per replay read and per tailer query: a few hundred rows is one
@@ -60,6 +61,34 @@ absl::Status CheckNotNewer(const ServerConfig& config) {
                "; run a newer incidentd"));
   }
   return absl::OkStatus();
+}
+
+notify::DeliveryOptions DeliveryOptionsFor(const ServerConfig& config) {
+  notify::DeliveryOptions o;
+  o.workers = config.notify.workers;
+  o.poll_interval = config.notify.poll_interval;
+  o.lease = config.notify.lease;
+  o.retry = config.notify.retry;
+  o.quarantine = config.notify.quarantine;
+  o.mail_from = config.notify.mail_from;
+  o.public_url = config.notify.public_url;
+  o.owner = notify::NewLeaseOwner();
+  return o;
+}
+
+SubscriptionOptions SubscriptionOptionsFor(const ServerConfig& config) {
+  SubscriptionOptions o;
+  o.max_subscribers_per_page = config.notify.max_subscribers_per_page;
+  o.deny_private_webhooks = config.notify.webhook.deny_private;
+  return o;
+}
+
+// curl_global_init must run before any thread uses curl: here, while the
+// server is still being built on one thread.
+std::unique_ptr<notify::WebhookTransport> WebhookTransportFor(
+    const ServerConfig& config) {
+  notify::InitCurl();
+  return notify::NewCurlWebhookTransport(config.notify.webhook);
 }
 
 }  // namespace
@@ -112,20 +141,31 @@ IncidentServer::IncidentServer(const ServerConfig& config,
             return executor_.Submit(deadline, std::move(task));
           },
           HubOptions(config)),
-      page_logic_(*store_, clock_, event_hub_),
-      component_logic_(*store_, clock_, event_hub_),
-      incident_logic_(*store_, clock_, event_hub_),
-      postmortem_logic_(*store_, clock_, event_hub_),
+      webhooks_(WebhookTransportFor(config)),
+      mail_(notify::NewCurlMailTransport(config.notify.mail)),
+      delivery_workers_(*store_, clock_, *webhooks_, *mail_,
+                        DeliveryOptionsFor(config)),
+      dispatcher_(*store_, clock_, delivery_workers_,
+                  config.notify.poll_interval, config.event_retention),
+      commit_notifier_({&event_hub_, &dispatcher_}),
+      page_logic_(*store_, clock_, commit_notifier_),
+      component_logic_(*store_, clock_, commit_notifier_),
+      incident_logic_(*store_, clock_, commit_notifier_),
+      postmortem_logic_(*store_, clock_, commit_notifier_),
+      subscription_logic_(*store_, clock_, delivery_workers_,
+                          SubscriptionOptionsFor(config)),
       page_service_(page_logic_, runner_),
       component_service_(component_logic_, runner_),
       incident_service_(incident_logic_, runner_),
       postmortem_service_(postmortem_logic_, runner_),
       event_service_(watch_logic_, event_hub_, runner_, clock_,
                      WatcherOptions(config)),
+      subscription_service_(subscription_logic_, runner_),
       health_monitor_(*store_, clock_, config.health_interval,
                       [this](bool serving) { SetServing(serving); }),
       scheduler_(*store_, incident_logic_, executor_, clock_,
-                 config.maintenance_interval, config.default_deadline),
+                 config.maintenance_interval, config.default_deadline,
+                 config.notify.reminder_lead),
       pruner_(*store_, executor_, clock_, config.event_retention,
               config.event_prune_interval, config.default_deadline) {}
 
@@ -143,6 +183,7 @@ absl::Status IncidentServer::Start() {
   builder.RegisterService(&incident_service_);
   builder.RegisterService(&postmortem_service_);
   builder.RegisterService(&event_service_);
+  builder.RegisterService(&subscription_service_);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     server_.reset();
@@ -170,6 +211,8 @@ void IncidentServer::Ready() {
   health_monitor_.Start();
   scheduler_.Start();
   pruner_.Start();
+  dispatcher_.Start();
+  delivery_workers_.Start();
 }
 
 void IncidentServer::Shutdown() {
@@ -185,6 +228,10 @@ void IncidentServer::Shutdown() {
   health_monitor_.Stop();
   scheduler_.Stop();
   pruner_.Stop();
+  // Deliveries in flight finish (each bounded by its transport's timeout);
+  // one cut short is sent again by whichever replica takes it over.
+  dispatcher_.Stop();
+  delivery_workers_.Stop();
   // Streams never end by themselves: ended now, they do not hold the
   // shutdown for the whole grace, and their clients move to another replica
   // at once.

@@ -1,7 +1,8 @@
 // The incidentd server assembled: store, executor, logic, gRPC services,
-// reflection, health, the health monitor, the maintenance scheduler, and the
-// live updates (event hub, event service, pruner), with the start-up and
-// shutdown order they need.
+// reflection, health, the health monitor, the maintenance scheduler, the
+// live updates (event hub, event service, pruner) and the notifications
+// (subscription service, dispatcher, delivery workers), with the start-up
+// and shutdown order they need.
 #ifndef INCIDENTD_SERVER_SERVER_H_
 #define INCIDENTD_SERVER_SERVER_H_
 
@@ -22,8 +23,13 @@
 #include "server/health_monitor.h"
 #include "server/incident_logic.h"
 #include "server/maintenance_scheduler.h"
+#include "server/notify/delivery_worker.h"
+#include "server/notify/dispatcher.h"
+#include "server/notify/transport.h"
 #include "server/page_logic.h"
 #include "server/postmortem_logic.h"
+#include "server/subscription_logic.h"
+#include "server/subscription_service.h"
 #include "server/unary.h"
 #include "server/watch_logic.h"
 #include "server/watch_service.h"
@@ -56,7 +62,7 @@ class IncidentServer {
 
   // Accepts RPCs and watchers, and starts the health monitor (which turns
   // SERVING while the database answers), the maintenance scheduler, the
-  // event tailer and the pruner.
+  // event tailer, the pruner, the dispatcher and the delivery workers.
   void Ready();
 
   // Graceful: NOT_SERVING; every watch stream ends at once with UNAVAILABLE
@@ -77,15 +83,26 @@ class IncidentServer {
   // before them).
   WatchLogic watch_logic_;
   EventHub event_hub_;
+  // Notifications: the transports, the workers that send (and are woken by
+  // whatever makes deliveries due) and the dispatcher that turns committed
+  // events into deliveries. Every commit is told to the hub and the
+  // dispatcher both.
+  std::unique_ptr<notify::WebhookTransport> webhooks_;
+  std::unique_ptr<notify::MailTransport> mail_;
+  notify::DeliveryWorkers delivery_workers_;
+  notify::Dispatcher dispatcher_;
+  TeeNotifier commit_notifier_;
   PageLogic page_logic_;
   ComponentLogic component_logic_;
   IncidentLogic incident_logic_;
   PostmortemLogic postmortem_logic_;
+  SubscriptionLogic subscription_logic_;
   PageServiceImpl page_service_;
   ComponentServiceImpl component_service_;
   IncidentServiceImpl incident_service_;
   PostmortemServiceImpl postmortem_service_;
   EventServiceImpl event_service_;
+  SubscriptionServiceImpl subscription_service_;
   HealthMonitor health_monitor_;
   MaintenanceScheduler scheduler_;
   EventPruner pruner_;

@@ -220,6 +220,7 @@ enum class EventType : int {
   kMaintenanceStarted = 41,
   kMaintenanceCompleted = 42,
   kMaintenanceCancelled = 43,
+  kMaintenanceStartingSoon = 44,
   kPostmortemUpdated = 50,
   kPostmortemPublished = 51,
   kPostmortemUnpublished = 52,
@@ -241,7 +242,81 @@ struct Event {
   std::string resource_name;
   std::string incident_id;                 // "" when none
   std::vector<std::string> component_ids;  // the components it concerns
+  // Whether subscribers are notified of it (see Event.notify in the API);
+  // the payload says the same.
+  bool notify = false;
   std::string payload;
+};
+
+// --- Subscriptions.
+
+// Values match incidentd.v1.Subscriber.State.
+enum class SubscriberState : int {
+  kUnspecified = 0,
+  kPendingConfirmation = 1,
+  kActive = 2,
+  kQuarantined = 3,
+};
+
+enum class SubscriberKind : int { kUnspecified = 0, kEmail = 1, kWebhook = 2 };
+
+struct Subscriber {
+  std::string page_id;
+  std::string id;
+  SubscriberKind kind = SubscriberKind::kUnspecified;
+  // The email address, or the webhook URL, as validated.
+  std::string address;
+  std::vector<std::string> component_ids;  // empty: the whole page
+  std::string incident_id;                 // "" for any
+  SubscriberState state = SubscriberState::kUnspecified;
+  std::string state_reason;
+  // Secrets: never returned by the API after creation, never logged.
+  // Email only. Kept after confirmation, so that a second click on the link
+  // (or a mail scanner's visit before the person's) still succeeds.
+  std::string confirmation_token;
+  std::string unsubscribe_token;
+  std::string signing_secret;  // webhook only
+  // Events of the page with a sequence above this notify the subscriber:
+  // the page's last sequence when it became active.
+  int64_t after_seq = 0;
+  // Delivery health, written by the delivery workers (no version change).
+  int32_t consecutive_failures = 0;
+  std::optional<absl::Time> failing_since;  // first failure of the streak
+  std::optional<absl::Time> activate_time;
+  absl::Time create_time;
+  absl::Time update_time;
+  int64_t version = 0;
+};
+
+// Values match incidentd.v1.Delivery.State.
+enum class DeliveryState : int {
+  kUnspecified = 0,
+  kPending = 1,
+  kDelivered = 2,
+  kRetrying = 3,
+  kFailed = 4,
+};
+
+// One notification to one subscriber: of the page event `event_seq`, or
+// (event_seq 0) an email subscriber's confirmation mail. At most one per
+// (subscriber, event).
+struct Delivery {
+  std::string page_id;
+  std::string subscriber_id;
+  int64_t event_seq = 0;
+  EventType event_type = EventType::kUnspecified;
+  // The incident the event concerns, for coalescing ("" when none).
+  std::string incident_id;
+  DeliveryState state = DeliveryState::kPending;
+  int32_t attempts = 0;
+  std::string last_error;
+  absl::Time create_time;
+  // When the retry horizon began: create_time, or the last redelivery.
+  absl::Time horizon_start;
+  std::optional<absl::Time> last_attempt_time;
+  // When it may next be attempted (pending and retrying only).
+  std::optional<absl::Time> next_attempt_time;
+  std::optional<absl::Time> deliver_time;
 };
 
 }  // namespace incidentd

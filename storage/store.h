@@ -125,6 +125,17 @@ class IncidentRepository {
   // replicas take disjoint sets.
   virtual absl::StatusOr<std::vector<Incident>> LockDueMaintenance(
       absl::Time now, int limit) = 0;
+  // Maintenance, on any page, whose "starting soon" reminder is due at
+  // `now`: SCHEDULED, scheduled_start_time in (now, now + lead], created
+  // more than `lead` before that start (else the notice of its scheduling
+  // serves), and not reminded yet for that start time (a rescheduled one is
+  // reminded again). Locked FOR UPDATE SKIP LOCKED, as above.
+  virtual absl::StatusOr<std::vector<Incident>> LockDueReminders(
+      absl::Time now, absl::Duration lead, int limit) = 0;
+  // Records that the reminder for the start time `start` was sent. Not a
+  // change of the incident: version and update_time stay.
+  virtual absl::Status MarkReminded(std::string_view page_id,
+                                    std::string_view id, absl::Time start) = 0;
 
   // Timeline. Ordered newest first by (display_time, seq); resume strictly
   // after `after` (display_time, seq) when set.
@@ -208,6 +219,9 @@ class EventRepository {
   virtual absl::StatusOr<std::vector<Event>> List(std::string_view page_id,
                                                   int64_t after_seq,
                                                   int limit) = 0;
+  // One event; NOT_FOUND when the page has no such event (never was, or
+  // pruned).
+  virtual absl::StatusOr<Event> Get(std::string_view page_id, int64_t seq) = 0;
   struct Head {
     // The page's latest sequence (0: no event yet).
     int64_t last_seq = 0;
@@ -226,6 +240,141 @@ class EventRepository {
   virtual absl::StatusOr<int64_t> PruneBefore(absl::Time before, int limit) = 0;
 };
 
+// Which subscribers a list returns, and where it resumes.
+struct SubscriberQuery {
+  std::string page_id;
+  SubscriberState state = SubscriberState::kUnspecified;  // any
+  std::string after_id;  // id order; "" for the first page
+  int limit = 100;
+};
+
+// The subscribers of a page, and the scheduling of their deliveries.
+// Subscribers are unique per (page, kind, address).
+class SubscriberRepository {
+ public:
+  virtual ~SubscriberRepository() = default;
+  virtual absl::StatusOr<Subscriber> Get(std::string_view page_id,
+                                         std::string_view id, Lock lock) = 0;
+  enum class Token { kConfirmation, kUnsubscribe };
+  // The subscriber, on any page, whose token of that kind this is.
+  // NOT_FOUND when none (also for an empty token).
+  virtual absl::StatusOr<Subscriber> FindByToken(Token kind,
+                                                 std::string_view token,
+                                                 Lock lock) = 0;
+  // Ordered by id.
+  virtual absl::StatusOr<std::vector<Subscriber>> List(
+      const SubscriberQuery& query) = 0;
+  // Every subscriber of the page that events notify (ACTIVE or
+  // QUARANTINED), ordered by id: what the dispatcher matches events with.
+  virtual absl::StatusOr<std::vector<Subscriber>> ListNotified(
+      std::string_view page_id) = 0;
+  struct Counts {
+    int64_t pending_confirmation = 0;
+    int64_t active = 0;
+    int64_t quarantined = 0;
+  };
+  // NOT_FOUND for an unknown page.
+  virtual absl::StatusOr<Counts> CountByState(std::string_view page_id) = 0;
+  // ALREADY_EXISTS "subscriber already exists" when the id is taken,
+  // "address already subscribed" when the page has that kind and address.
+  virtual absl::Status Insert(const Subscriber& subscriber) = 0;
+  // Writes every field but the key, kind, address and create_time (version
+  // check as for every Update).
+  virtual absl::Status Update(const Subscriber& subscriber) = 0;
+  // Deletes the subscriber with its deliveries.
+  virtual absl::Status Delete(std::string_view page_id,
+                              std::string_view id) = 0;
+
+  // --- Delivery scheduling. These write no version: they are the
+  // workers' bookkeeping, not edits of the subscriber.
+
+  // Makes each subscriber (ids of the page) due no later than `due`.
+  virtual absl::Status MarkDue(std::string_view page_id,
+                               const std::vector<std::string>& ids,
+                               absl::Time due) = 0;
+  // Leases at most `limit` subscribers that are not QUARANTINED (pending
+  // ones have their confirmation mail to get), on any page, that are due at
+  // `now` and whose lease is free or expired, earliest due first: the rows
+  // are read FOR UPDATE SKIP LOCKED (so concurrent callers take disjoint
+  // sets) and given lease_owner = owner until `lease_until`. Run it in a
+  // transaction of its own, so the leases show at once.
+  virtual absl::StatusOr<std::vector<Subscriber>> ClaimDue(
+      absl::Time now, std::string_view owner, absl::Time lease_until,
+      int limit) = 0;
+  struct LeaseEnd {
+    int32_t consecutive_failures = 0;
+    std::optional<absl::Time> failing_since;
+    // When it is next due; nullopt when nothing is pending.
+    std::optional<absl::Time> next_due;
+  };
+  // Ends `owner`'s lease, writing the delivery health and the next due
+  // time. FAILED_PRECONDITION, writing nothing, when `owner` no longer
+  // holds the lease (it expired and another worker took it).
+  virtual absl::Status ReleaseLease(std::string_view page_id,
+                                    std::string_view id, std::string_view owner,
+                                    const LeaseEnd& end) = 0;
+};
+
+// Which deliveries a list returns, in (subscriber id, event seq) order.
+struct DeliveryQuery {
+  std::string page_id;
+  std::string subscriber_id;  // "" for every subscriber of the page
+  std::optional<int64_t> event_seq;  // one event (0: confirmation mails)
+  DeliveryState state = DeliveryState::kUnspecified;  // any
+  // Resume strictly after (subscriber id, event seq).
+  std::optional<std::pair<std::string, int64_t>> after;
+  int limit = 100;
+};
+
+// The notifications to send, and the dispatcher's per-page cursor into the
+// event log.
+class DeliveryRepository {
+ public:
+  virtual ~DeliveryRepository() = default;
+  // Records the deliveries not recorded yet (same page, subscriber and
+  // event); returns how many were new. NOT_FOUND when a subscriber is gone.
+  virtual absl::StatusOr<int64_t> InsertNew(
+      const std::vector<Delivery>& deliveries) = 0;
+  virtual absl::StatusOr<Delivery> Get(std::string_view page_id,
+                                       std::string_view subscriber_id,
+                                       int64_t event_seq, Lock lock) = 0;
+  virtual absl::StatusOr<std::vector<Delivery>> List(
+      const DeliveryQuery& query) = 0;
+  // The subscriber's deliveries still to make (PENDING or RETRYING), in
+  // event order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Delivery>> ListOpen(
+      std::string_view page_id, std::string_view subscriber_id, int limit) = 0;
+  // Writes state, attempts, last_error, horizon_start and the attempt and
+  // delivery times. NOT_FOUND when it is gone.
+  virtual absl::Status Update(const Delivery& delivery) = 0;
+  // Makes every open delivery of the subscriber due at `when`; returns how
+  // many.
+  virtual absl::StatusOr<int64_t> RescheduleOpen(
+      std::string_view page_id, std::string_view subscriber_id,
+      absl::Time when) = 0;
+  // Deletes at most `limit` DELIVERED or FAILED deliveries created before
+  // `before`; returns how many.
+  virtual absl::StatusOr<int64_t> PruneFinished(absl::Time before,
+                                                int limit) = 0;
+
+  // --- The dispatcher's cursor: per page, the last event sequence that was
+  // turned into deliveries. A page without one counts as at 0.
+  struct Backlog {
+    std::string page_id;
+    int64_t cursor = 0;
+    int64_t last_seq = 0;  // the page's latest event
+  };
+  // Pages whose log has events past their cursor, at most `limit`.
+  virtual absl::StatusOr<std::vector<Backlog>> ListBacklog(int limit) = 0;
+  // Locks the page's cursor row (FOR UPDATE SKIP LOCKED), creating it at 0
+  // when missing, and returns its position; nullopt when another
+  // transaction holds it. NOT_FOUND for an unknown page.
+  virtual absl::StatusOr<std::optional<int64_t>> LockCursor(
+      std::string_view page_id) = 0;
+  // Moves the locked cursor to `seq`.
+  virtual absl::Status SetCursor(std::string_view page_id, int64_t seq) = 0;
+};
+
 // One unit of work: everything done through it commits or rolls back
 // together.
 class Transaction {
@@ -237,6 +386,8 @@ class Transaction {
   virtual PostmortemRepository& postmortems() = 0;
   virtual RequestRepository& requests() = 0;
   virtual EventRepository& events() = 0;
+  virtual SubscriberRepository& subscribers() = 0;
+  virtual DeliveryRepository& deliveries() = 0;
 };
 
 class Store {

@@ -6,8 +6,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "storage/mysql/repositories.h"
 #include "storage/mysql/sql_time.h"
 
@@ -18,23 +16,23 @@ namespace {
 // bounds both the statement size and the number of distinct texts.
 constexpr size_t kPagesPerQuery = 256;
 
-// A separator that no valid id contains (ids are [a-z0-9-]); Append refuses
-// any that does, so the encoding always splits back into the same list.
-constexpr char kIdSeparator = ',';
+constexpr char kEventColumns[] =
+    "page_id, seq, type, create_time, actor, resource_name, incident_id, "
+    "component_ids, notify, payload";
 
-absl::Status CheckComponentIds(const std::vector<std::string>& ids) {
-  for (const std::string& id : ids) {
-    if (id.empty() || id.find(kIdSeparator) != std::string::npos) {
-      return absl::InvalidArgumentError(
-          "append event: component ids must be non-empty and contain no ','");
-    }
-  }
-  return absl::OkStatus();
-}
-
-std::vector<std::string> DecodeComponentIds(const std::string& encoded) {
-  if (encoded.empty()) return {};
-  return absl::StrSplit(encoded, kIdSeparator);
+Event ReadEvent(const SqlRow& row) {
+  Event e;
+  e.page_id = row.Str(1);
+  e.seq = row.Int(2);
+  e.type = row.Enum<EventType>(3);
+  e.create_time = row.Time(4);
+  e.actor = row.Str(5);
+  e.resource_name = row.Str(6);
+  e.incident_id = row.Str(7);
+  e.component_ids = DecodeIdList(row.Str(8));
+  e.notify = row.Bool(9);
+  e.payload = row.Str(10);
+  return e;
 }
 
 // What the database stores of a time: DATETIME(6) keeps microseconds,
@@ -91,9 +89,9 @@ absl::Status MysqlEventRepository::NextSequence(const Event& event,
 }
 
 absl::Status MysqlEventRepository::Append(Event& event) {
-  if (absl::Status s = CheckComponentIds(event.component_ids); !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<std::string> component_ids =
+      EncodeIdList("append event", event.component_ids);
+  if (!component_ids.ok()) return component_ids.status();
   int64_t seq = 0;
   absl::Time create_time;
   if (absl::Status s = NextSequence(event, &seq, &create_time); !s.ok()) {
@@ -101,15 +99,14 @@ absl::Status MysqlEventRepository::Append(Event& event) {
   }
   // The event first and the counter after: if the event cannot be stored
   // (e.g. a payload over the packet limit), the counter is unchanged.
-  const std::string component_ids =
-      absl::StrJoin(event.component_ids, std::string(1, kIdSeparator));
   absl::StatusOr<int64_t> rows = session_.Exec(
       "append event",
       "INSERT INTO events (page_id, seq, type, create_time, actor, "
-      "resource_name, incident_id, component_ids, payload) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "resource_name, incident_id, component_ids, notify, payload) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {event.page_id, seq, event.type, create_time, event.actor,
-       event.resource_name, event.incident_id, component_ids, event.payload});
+       event.resource_name, event.incident_id, *component_ids, event.notify,
+       event.payload});
   if (!rows.ok()) {
     if (rows.status().code() == absl::StatusCode::kAlreadyExists) {
       // Only a hand-edited counter can fall behind the log.
@@ -134,22 +131,10 @@ absl::StatusOr<std::vector<Event>> MysqlEventRepository::List(
   if (limit <= 0) return events;
   absl::Status status = session_.Query(
       "list events",
-      "SELECT seq, type, create_time, actor, resource_name, incident_id, "
-      "component_ids, payload FROM events "
-      "WHERE page_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-      {page_id, after_seq, limit}, [&](const SqlRow& row) {
-        Event e;
-        e.page_id = std::string(page_id);
-        e.seq = row.Int(1);
-        e.type = row.Enum<EventType>(2);
-        e.create_time = row.Time(3);
-        e.actor = row.Str(4);
-        e.resource_name = row.Str(5);
-        e.incident_id = row.Str(6);
-        e.component_ids = DecodeComponentIds(row.Str(7));
-        e.payload = row.Str(8);
-        events.push_back(std::move(e));
-      });
+      std::string("SELECT ") + kEventColumns +
+          " FROM events WHERE page_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      {page_id, after_seq, limit},
+      [&](const SqlRow& row) { events.push_back(ReadEvent(row)); });
   if (!status.ok()) return status;
   // Telling "no new events" from "no such page" costs a query, paid only
   // when there is nothing to return.
@@ -161,6 +146,19 @@ absl::StatusOr<std::vector<Event>> MysqlEventRepository::List(
     if (!exists) return NotFound("page");
   }
   return events;
+}
+
+absl::StatusOr<Event> MysqlEventRepository::Get(std::string_view page_id,
+                                                int64_t seq) {
+  std::optional<Event> event;
+  absl::Status status = session_.Query(
+      "get event",
+      std::string("SELECT ") + kEventColumns +
+          " FROM events WHERE page_id = ? AND seq = ?",
+      {page_id, seq}, [&](const SqlRow& row) { event = ReadEvent(row); });
+  if (!status.ok()) return status;
+  if (!event.has_value()) return NotFound("event");
+  return *std::move(event);
 }
 
 absl::StatusOr<EventRepository::Head> MysqlEventRepository::GetHead(

@@ -303,6 +303,47 @@ MysqlIncidentRepository::LockDueMaintenance(absl::Time now, int limit) {
   return due;
 }
 
+absl::StatusOr<std::vector<Incident>> MysqlIncidentRepository::LockDueReminders(
+    absl::Time now, absl::Duration lead, int limit) {
+  if (absl::Status s = session_.CheckLock(Lock::kForUpdate); !s.ok()) return s;
+  if (limit <= 0) return std::vector<Incident>();
+  // One range scan of incidents_due_start in index order, as in
+  // LockDueMaintenance, so that only the returned rows stay locked. The
+  // other conditions are checked per row; a row that fails them is
+  // unlocked again at once (READ COMMITTED).
+  return QueryIncidents(
+      "lock due reminders",
+      std::string("SELECT ") + kIncidentColumns +
+          " FROM incidents FORCE INDEX (incidents_due_start) "
+          "WHERE status = ? AND scheduled_start_time > ? AND "
+          "scheduled_start_time <= ? AND kind = ? AND "
+          "create_time < scheduled_start_time - INTERVAL ? MICROSECOND AND "
+          "(reminded_start IS NULL OR reminded_start <> scheduled_start_time) "
+          "ORDER BY scheduled_start_time LIMIT ? FOR UPDATE SKIP LOCKED",
+      {IncidentStatus::kScheduled, now, now + lead, IncidentKind::kMaintenance,
+       absl::ToInt64Microseconds(lead), limit});
+}
+
+absl::Status MysqlIncidentRepository::MarkReminded(std::string_view page_id,
+                                                   std::string_view id,
+                                                   absl::Time start) {
+  absl::StatusOr<int64_t> rows =
+      session_.Exec("mark maintenance reminded",
+                    "UPDATE incidents SET reminded_start = ? "
+                    "WHERE page_id = ? AND id = ?",
+                    {start, page_id, id});
+  if (!rows.ok()) return rows.status();
+  if (*rows > 0) return absl::OkStatus();
+  // No row changed: none there, or it was marked for `start` already.
+  bool exists = false;
+  absl::Status status =
+      session_.Query("mark maintenance reminded",
+                     "SELECT 1 FROM incidents WHERE page_id = ? AND id = ?",
+                     {page_id, id}, [&](const SqlRow&) { exists = true; });
+  if (!status.ok()) return status;
+  return exists ? absl::OkStatus() : NotFound("incident");
+}
+
 absl::Status MysqlIncidentRepository::LoadUpdateChildren(
     std::vector<IncidentUpdate>& updates) {
   if (updates.empty()) return absl::OkStatus();

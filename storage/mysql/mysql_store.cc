@@ -24,7 +24,9 @@ class MysqlTransaction final : public Transaction {
         incidents_(session),
         postmortems_(session),
         requests_(session),
-        events_(session) {}
+        events_(session),
+        subscribers_(session),
+        deliveries_(session) {}
 
   PageRepository& pages() override { return pages_; }
   ComponentRepository& components() override { return components_; }
@@ -32,6 +34,8 @@ class MysqlTransaction final : public Transaction {
   PostmortemRepository& postmortems() override { return postmortems_; }
   RequestRepository& requests() override { return requests_; }
   EventRepository& events() override { return events_; }
+  SubscriberRepository& subscribers() override { return subscribers_; }
+  DeliveryRepository& deliveries() override { return deliveries_; }
 
  private:
   MysqlPageRepository pages_;
@@ -40,6 +44,8 @@ class MysqlTransaction final : public Transaction {
   MysqlPostmortemRepository postmortems_;
   MysqlRequestRepository requests_;
   MysqlEventRepository events_;
+  MysqlSubscriberRepository subscribers_;
+  MysqlDeliveryRepository deliveries_;
 };
 
 absl::Status StartTransaction(Session& session, bool read_only) {

@@ -4,8 +4,16 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 
 namespace incidentd::storage::mysql {
+namespace {
+
+// A separator that no valid id contains (see EncodeIdList).
+constexpr char kIdSeparator = ',';
+
+}  // namespace
 
 absl::Status StaleOrMissing(Session& session, absl::string_view what,
                             absl::string_view exists_sql_text,
@@ -23,8 +31,18 @@ absl::Status StaleOrMissing(Session& session, absl::string_view what,
 absl::Status InsertRows(Session& session, absl::string_view operation,
                         absl::string_view insert_prefix, int width,
                         absl::Span<const SqlValue> values) {
+  return InsertRowsCounted(session, operation, insert_prefix, "", width, values)
+      .status();
+}
+
+absl::StatusOr<int64_t> InsertRowsCounted(Session& session,
+                                          absl::string_view operation,
+                                          absl::string_view insert_prefix,
+                                          absl::string_view suffix, int width,
+                                          absl::Span<const SqlValue> values) {
   const size_t rows = values.size() / width;
   size_t done = 0;
+  int64_t changed = 0;
   for (size_t chunk = size_t{1} << 30; chunk > 0; chunk /= 2) {
     if ((rows & chunk) == 0) continue;
     std::string sql(insert_prefix);
@@ -33,12 +51,30 @@ absl::Status InsertRows(Session& session, absl::string_view operation,
       for (int c = 0; c < width; ++c) sql += c == 0 ? "?" : ", ?";
       sql += ")";
     }
+    sql.append(suffix.data(), suffix.size());
     absl::StatusOr<int64_t> inserted = session.Exec(
         operation, sql, values.subspan(done * width, chunk * width));
     if (!inserted.ok()) return inserted.status();
+    changed += *inserted;
     done += chunk;
   }
-  return absl::OkStatus();
+  return changed;
+}
+
+absl::StatusOr<std::string> EncodeIdList(absl::string_view operation,
+                                         const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    if (id.empty() || id.find(kIdSeparator) != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          operation, ": ids must be non-empty and contain no ','"));
+    }
+  }
+  return absl::StrJoin(ids, std::string(1, kIdSeparator));
+}
+
+std::vector<std::string> DecodeIdList(const std::string& encoded) {
+  if (encoded.empty()) return {};
+  return absl::StrSplit(encoded, kIdSeparator);
 }
 
 absl::Status NotFound(absl::string_view what) {

@@ -77,6 +77,11 @@ class MysqlIncidentRepository : public IncidentRepository {
   absl::Status Update(const Incident& incident) override;
   absl::StatusOr<std::vector<Incident>> LockDueMaintenance(absl::Time now,
                                                            int limit) override;
+  absl::StatusOr<std::vector<Incident>> LockDueReminders(absl::Time now,
+                                                         absl::Duration lead,
+                                                         int limit) override;
+  absl::Status MarkReminded(std::string_view page_id, std::string_view id,
+                            absl::Time start) override;
 
   absl::StatusOr<std::vector<IncidentUpdate>> ListUpdates(
       std::string_view page_id, std::string_view incident_id,
@@ -151,6 +156,7 @@ class MysqlEventRepository : public EventRepository {
   absl::StatusOr<std::vector<Event>> List(std::string_view page_id,
                                           int64_t after_seq,
                                           int limit) override;
+  absl::StatusOr<Event> Get(std::string_view page_id, int64_t seq) override;
   absl::StatusOr<Head> GetHead(std::string_view page_id) override;
   absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> LastSequences(
       const std::vector<std::string>& page_ids) override;
@@ -161,6 +167,74 @@ class MysqlEventRepository : public EventRepository {
   // sequence and the create_time to store.
   absl::Status NextSequence(const Event& event, int64_t* seq,
                             absl::Time* create_time);
+
+  Session& session_;
+};
+
+class MysqlSubscriberRepository : public SubscriberRepository {
+ public:
+  explicit MysqlSubscriberRepository(Session& session) : session_(session) {}
+  absl::StatusOr<Subscriber> Get(std::string_view page_id, std::string_view id,
+                                 Lock lock) override;
+  absl::StatusOr<Subscriber> FindByToken(Token kind, std::string_view token,
+                                         Lock lock) override;
+  absl::StatusOr<std::vector<Subscriber>> List(
+      const SubscriberQuery& query) override;
+  absl::StatusOr<std::vector<Subscriber>> ListNotified(
+      std::string_view page_id) override;
+  absl::StatusOr<Counts> CountByState(std::string_view page_id) override;
+  absl::Status Insert(const Subscriber& subscriber) override;
+  absl::Status Update(const Subscriber& subscriber) override;
+  absl::Status Delete(std::string_view page_id, std::string_view id) override;
+  absl::Status MarkDue(std::string_view page_id,
+                       const std::vector<std::string>& ids,
+                       absl::Time due) override;
+  absl::StatusOr<std::vector<Subscriber>> ClaimDue(absl::Time now,
+                                                   std::string_view owner,
+                                                   absl::Time lease_until,
+                                                   int limit) override;
+  absl::Status ReleaseLease(std::string_view page_id, std::string_view id,
+                            std::string_view owner,
+                            const LeaseEnd& end) override;
+
+ private:
+  // Runs a subscribers SELECT of the columns kSubscriberColumns.
+  absl::StatusOr<std::vector<Subscriber>> QuerySubscribers(
+      absl::string_view operation, absl::string_view sql_text,
+      absl::Span<const SqlValue> params);
+  // After an insert hit a unique key: which one, as the message says.
+  absl::Status WhichDuplicate(const Subscriber& subscriber);
+
+  Session& session_;
+};
+
+class MysqlDeliveryRepository : public DeliveryRepository {
+ public:
+  explicit MysqlDeliveryRepository(Session& session) : session_(session) {}
+  absl::StatusOr<int64_t> InsertNew(
+      const std::vector<Delivery>& deliveries) override;
+  absl::StatusOr<Delivery> Get(std::string_view page_id,
+                               std::string_view subscriber_id,
+                               int64_t event_seq, Lock lock) override;
+  absl::StatusOr<std::vector<Delivery>> List(
+      const DeliveryQuery& query) override;
+  absl::StatusOr<std::vector<Delivery>> ListOpen(std::string_view page_id,
+                                                 std::string_view subscriber_id,
+                                                 int limit) override;
+  absl::Status Update(const Delivery& delivery) override;
+  absl::StatusOr<int64_t> RescheduleOpen(std::string_view page_id,
+                                         std::string_view subscriber_id,
+                                         absl::Time when) override;
+  absl::StatusOr<int64_t> PruneFinished(absl::Time before, int limit) override;
+  absl::StatusOr<std::vector<Backlog>> ListBacklog(int limit) override;
+  absl::StatusOr<std::optional<int64_t>> LockCursor(
+      std::string_view page_id) override;
+  absl::Status SetCursor(std::string_view page_id, int64_t seq) override;
+
+ private:
+  absl::StatusOr<std::vector<Delivery>> QueryDeliveries(
+      absl::string_view operation, absl::string_view sql_text,
+      absl::Span<const SqlValue> params);
 
   Session& session_;
 };
@@ -181,6 +255,21 @@ absl::Status StaleOrMissing(Session& session, absl::string_view what,
 absl::Status InsertRows(Session& session, absl::string_view operation,
                         absl::string_view insert_prefix, int width,
                         absl::Span<const SqlValue> values);
+// InsertRows with `suffix` after each chunk's rows (e.g. " ON DUPLICATE KEY
+// UPDATE ..."); returns the sum of the rows each chunk changed.
+absl::StatusOr<int64_t> InsertRowsCounted(Session& session,
+                                          absl::string_view operation,
+                                          absl::string_view insert_prefix,
+                                          absl::string_view suffix, int width,
+                                          absl::Span<const SqlValue> values);
+
+// Lists of ids in one column (events and subscribers): joined with ',',
+// which no valid id contains ([a-z0-9-]); "" for none. Encoding refuses an
+// empty id or one with a ',' (INVALID_ARGUMENT naming `operation`), so that
+// what is stored always splits back into the same list.
+absl::StatusOr<std::string> EncodeIdList(absl::string_view operation,
+                                         const std::vector<std::string>& ids);
+std::vector<std::string> DecodeIdList(const std::string& encoded);
 
 // The status for a record that was not found, e.g. "page not found".
 absl::Status NotFound(absl::string_view what);

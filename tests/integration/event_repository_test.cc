@@ -139,6 +139,52 @@ TEST_F(EventRepositoryTest, Append_EmptyOptionalFields_ReadBackEmpty) {
   EXPECT_TRUE(events[0].component_ids.empty());
 }
 
+TEST_F(EventRepositoryTest, Append_NotifyFlag_ReadsBackAsWritten) {
+  const std::string page = NewPage();
+  Event quiet = MakeEvent(page, At(1), "an edit");
+  quiet.notify = false;
+  Event loud = MakeEvent(page, At(2), "a posted update");
+  loud.notify = true;
+  ASSERT_OK(Append(quiet));
+  ASSERT_OK(Append(loud));
+  ASSERT_OK_AND_ASSIGN(std::vector<Event> events, List(page, 0, 10));
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_FALSE(events[0].notify);
+  EXPECT_TRUE(events[1].notify);
+}
+
+TEST_F(EventRepositoryTest, Get_AStoredEvent_ReturnsEveryField) {
+  const std::string page = NewPage();
+  ASSERT_OK(Append(MakeEvent(page, At(1), "first")));
+  Event second = MakeEvent(page, At(2), std::string("se\0cond", 7));
+  second.notify = false;
+  second.component_ids = {"api"};
+  ASSERT_OK_AND_ASSIGN(Event stored, Append(second));
+  ASSERT_OK(Append(MakeEvent(page, At(3), "third")));
+  absl::StatusOr<Event> got;
+  ASSERT_OK(Read([&](Transaction& tx) {
+    got = tx.events().Get(page, 2);
+    return absl::OkStatus();
+  }));
+  ASSERT_OK(got);
+  EXPECT_EQ(Dump(*got), Dump(stored));
+}
+
+TEST_F(EventRepositoryTest, Get_UnknownSequenceOrPage_IsNotFound) {
+  const std::string page = NewPage();
+  ASSERT_OK(Append(MakeEvent(page, At(1), "only")));
+  absl::StatusOr<Event> beyond, zero, other_page;
+  ASSERT_OK(Read([&](Transaction& tx) {
+    beyond = tx.events().Get(page, 2);
+    zero = tx.events().Get(page, 0);
+    other_page = tx.events().Get("no-such-page", 1);
+    return absl::OkStatus();
+  }));
+  EXPECT_CODE(beyond, absl::StatusCode::kNotFound);
+  EXPECT_CODE(zero, absl::StatusCode::kNotFound);
+  EXPECT_CODE(other_page, absl::StatusCode::kNotFound);
+}
+
 TEST_F(EventRepositoryTest, Append_InSeparateTransactions_IncreasesByOne) {
   const std::string page = NewPage();
   for (int64_t expected = 1; expected <= 5; ++expected) {
@@ -720,7 +766,8 @@ TEST_F(EventRepositoryTest,
 
 // Migration 0002 on a database that has pages already (an existing
 // deployment): each page gets a counter, and a run interrupted after its
-// DDL (not yet recorded) runs again harmlessly.
+// DDL (not yet recorded) runs again harmlessly. The later migrations run
+// again after it (they are written to).
 TEST(EventMigrationTest, Migration2_OnADatabaseWithPages_GivesEachACounter) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<TestDatabase> db,
                        TestDatabase::Create(TestDatabase::Schema::kEmpty));
@@ -728,7 +775,7 @@ TEST(EventMigrationTest, Migration2_OnADatabaseWithPages_GivesEachACounter) {
   // Back to version 1, with a page.
   ASSERT_OK(db->Execute("DROP TABLE events"));
   ASSERT_OK(db->Execute("DROP TABLE event_sequences"));
-  ASSERT_OK(db->Execute("DELETE FROM schema_migrations WHERE version = 2"));
+  ASSERT_OK(db->Execute("DELETE FROM schema_migrations WHERE version >= 2"));
   ASSERT_OK(db->Execute(
       "INSERT INTO pages (id, display_name, url, time_zone, create_time, "
       "update_time, version) VALUES ('old', 'Old', '', 'UTC', "
@@ -740,7 +787,7 @@ TEST(EventMigrationTest, Migration2_OnADatabaseWithPages_GivesEachACounter) {
                 .value_or(-1),
             0);
 
-  ASSERT_OK(db->Execute("DELETE FROM schema_migrations WHERE version = 2"));
+  ASSERT_OK(db->Execute("DELETE FROM schema_migrations WHERE version >= 2"));
   ASSERT_OK(storage::ApplyMigrations(db->config()));
   EXPECT_EQ(db->QueryInt("SELECT COUNT(*) FROM event_sequences").value_or(-1),
             1);

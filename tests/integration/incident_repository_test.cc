@@ -455,6 +455,161 @@ TEST_F(IncidentRepositoryTest,
   EXPECT_EQ(all.size(), 6u);
 }
 
+// Reminders are looked for on every page too: year 2600, apart from the
+// due-maintenance tests' year.
+absl::Time Later(int minutes) {
+  return absl::FromCivil(absl::CivilSecond(2600, 1, 1, 0, 0, 0),
+                         absl::UTCTimeZone()) +
+         absl::Minutes(minutes);
+}
+
+// A maintenance window scheduled to start at Later(start), created at
+// Later(created).
+Incident Upcoming(const std::string& page_id, const std::string& id, int start,
+                  int created) {
+  Incident i = MakeMaintenance(page_id, id, Later(start), Later(start + 120));
+  i.create_time = Later(created);
+  i.update_time = Later(created);
+  return i;
+}
+
+TEST_F(IncidentRepositoryTest,
+       LockDueReminders_ReturnsExactlyTheMaintenanceStartingWithinTheLead) {
+  const absl::Time now = Later(0);
+  const absl::Duration lead = absl::Minutes(60);
+  Incident due = Upcoming(page_id_, "due", 30, -100);
+  Incident at_lead = Upcoming(page_id_, "at-lead", 60, -100);
+  Incident beyond_lead = Upcoming(page_id_, "beyond-lead", 61, -100);
+  Incident starting_now = Upcoming(page_id_, "starting-now", 0, -100);
+  Incident started = Upcoming(page_id_, "start-passed", -5, -100);
+  // Created within the lead of its start: the notice that it was scheduled
+  // served as the reminder.
+  Incident created_close = Upcoming(page_id_, "created-close", 30, -30);
+  Incident created_early = Upcoming(page_id_, "created-early", 30, -31);
+  Incident in_progress = Upcoming(page_id_, "in-progress", 30, -100);
+  in_progress.status = IncidentStatus::kInProgress;
+  Incident cancelled = Upcoming(page_id_, "cancelled", 30, -100);
+  cancelled.status = IncidentStatus::kCancelled;
+  ASSERT_OK(InsertAll({due, at_lead, beyond_lead, starting_now, started,
+                       created_close, created_early, in_progress, cancelled}));
+
+  ASSERT_OK(Write([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Incident>> reminders =
+        tx.incidents().LockDueReminders(now, lead, 1000);
+    EXPECT_OK(reminders);
+    if (!reminders.ok()) return reminders.status();
+    EXPECT_EQ(IdsOnPage(*reminders, page_id_),
+              (std::set<std::string>{"due", "at-lead", "created-early"}));
+    for (const Incident& i : *reminders) {
+      if (i.page_id == page_id_ && i.id == "due") {
+        EXPECT_EQ(Dump(i), Dump(due));
+      }
+    }
+    absl::StatusOr<std::vector<Incident>> limited =
+        tx.incidents().LockDueReminders(now, lead, 2);
+    EXPECT_OK(limited);
+    if (limited.ok()) {
+      EXPECT_EQ(limited->size(), 2u);
+    }
+    return absl::OkStatus();
+  }));
+}
+
+TEST_F(IncidentRepositoryTest,
+       MarkReminded_RemindsOncePerStartTime_AndAgainWhenRescheduled) {
+  const absl::Time now = Later(1000);
+  const absl::Duration lead = absl::Minutes(60);
+  Incident window = Upcoming(page_id_, "window", 1030, 0);
+  ASSERT_OK(InsertAll({window}));
+  auto due_ids = [&]() {
+    std::set<std::string> ids;
+    EXPECT_OK(Write([&](Transaction& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Incident>> reminders =
+          tx.incidents().LockDueReminders(now, lead, 1000);
+      if (reminders.ok()) ids = IdsOnPage(*reminders, page_id_);
+      return reminders.status();
+    }));
+    return ids;
+  };
+  ASSERT_EQ(due_ids(), std::set<std::string>{"window"});
+
+  ASSERT_OK(Write([&](Transaction& tx) {
+    return tx.incidents().MarkReminded(page_id_, "window", Later(1030));
+  }));
+  EXPECT_EQ(due_ids(), std::set<std::string>{});
+  // Not an edit: the version and update time stay.
+  ASSERT_OK_AND_ASSIGN(Incident stored, GetIncident("window"));
+  EXPECT_EQ(Dump(stored), Dump(window));
+  // Marking the same start again changes nothing and is fine.
+  EXPECT_OK(Write([&](Transaction& tx) {
+    return tx.incidents().MarkReminded(page_id_, "window", Later(1030));
+  }));
+
+  // Moved to a later start, still within the lead: reminded again.
+  Incident moved = stored;
+  moved.scheduled_start_time = Later(1045);
+  moved.update_time = Later(1001);
+  moved.version = stored.version + 1;
+  ASSERT_OK(
+      Write([&](Transaction& tx) { return tx.incidents().Update(moved); }));
+  EXPECT_EQ(due_ids(), std::set<std::string>{"window"});
+  ASSERT_OK(Write([&](Transaction& tx) {
+    return tx.incidents().MarkReminded(page_id_, "window", Later(1045));
+  }));
+  EXPECT_EQ(due_ids(), std::set<std::string>{});
+}
+
+TEST_F(IncidentRepositoryTest, MarkReminded_UnknownIncident_IsNotFound) {
+  EXPECT_CODE(Write([&](Transaction& tx) {
+                return tx.incidents().MarkReminded(page_id_, "nope", Later(0));
+              }),
+              absl::StatusCode::kNotFound);
+}
+
+TEST_F(IncidentRepositoryTest,
+       LockDueReminders_ConcurrentTransactions_TakeDisjointSets) {
+  std::vector<Incident> windows;
+  for (int n = 0; n < 6; ++n) {
+    windows.push_back(
+        Upcoming(page_id_, "soon-" + std::to_string(n), 2010 + n, 0));
+  }
+  ASSERT_OK(InsertAll(windows));
+  const absl::Time now = Later(2000);
+  std::set<std::string> first, second;
+  absl::Notification first_locked, second_done;
+  std::thread other([&] {
+    EXPECT_OK(Write([&](Transaction& tx) -> absl::Status {
+      absl::StatusOr<std::vector<Incident>> due =
+          tx.incidents().LockDueReminders(now, absl::Minutes(60), 1000);
+      if (due.ok()) first = IdsOnPage(*due, page_id_);
+      first_locked.Notify();
+      second_done.WaitForNotification();  // hold the locks meanwhile
+      return due.status();
+    }));
+  });
+  first_locked.WaitForNotification();
+  EXPECT_OK(Write([&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Incident>> due =
+        tx.incidents().LockDueReminders(now, absl::Minutes(60), 1000);
+    if (due.ok()) second = IdsOnPage(*due, page_id_);
+    return due.status();
+  }));
+  second_done.Notify();
+  other.join();
+  EXPECT_EQ(first.size(), 6u);
+  EXPECT_EQ(second, std::set<std::string>{});
+}
+
+TEST_F(IncidentRepositoryTest,
+       LockDueReminders_InReadOnlyTransaction_IsFailedPrecondition) {
+  EXPECT_CODE(Read([&](Transaction& tx) {
+                return tx.incidents()
+                    .LockDueReminders(Later(0), absl::Minutes(60), 10)
+                    .status();
+              }),
+              absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(IncidentRepositoryTest,
        InsertUpdate_AssignsIncreasingSeq_GetReturnsEveryField) {
   ASSERT_OK(InsertAll({MakeIncident(page_id_, "outage", At(0))}));

@@ -180,8 +180,65 @@ Event MakeEvent(const std::string& page_id, absl::Time time,
       absl::StrCat("pages/", page_id, "/incidents/feed-delays/updates/u1");
   e.incident_id = "feed-delays";
   e.component_ids = {"data-processing", "platform-api"};
+  e.notify = true;
   e.payload = payload;
   return e;
+}
+
+Subscriber MakeWebhookSubscriber(const std::string& page_id,
+                                 const std::string& id,
+                                 const std::string& url) {
+  Subscriber s;
+  s.page_id = page_id;
+  s.id = id;
+  s.kind = SubscriberKind::kWebhook;
+  s.address = url;
+  s.component_ids = {"data-processing", "platform-api"};
+  s.incident_id = "feed-delays";
+  s.state = SubscriberState::kActive;
+  s.state_reason = "";
+  s.unsubscribe_token = absl::StrCat("unsub-", page_id, "-", id);
+  s.signing_secret = absl::StrCat("secret-", page_id, "-", id);
+  s.after_seq = 41;
+  s.consecutive_failures = 3;
+  s.failing_since = At(20);
+  s.activate_time = At(1);
+  s.create_time = At(0);
+  s.update_time = At(2);
+  s.version = 1;
+  return s;
+}
+
+Subscriber MakeEmailSubscriber(const std::string& page_id,
+                               const std::string& id,
+                               const std::string& email) {
+  Subscriber s;
+  s.page_id = page_id;
+  s.id = id;
+  s.kind = SubscriberKind::kEmail;
+  s.address = email;
+  s.state = SubscriberState::kPendingConfirmation;
+  s.confirmation_token = absl::StrCat("confirm-", page_id, "-", id);
+  s.unsubscribe_token = absl::StrCat("unsub-", page_id, "-", id);
+  s.create_time = At(0);
+  s.update_time = At(0);
+  s.version = 1;
+  return s;
+}
+
+Delivery MakeDelivery(const std::string& page_id,
+                      const std::string& subscriber_id, int64_t seq) {
+  Delivery d;
+  d.page_id = page_id;
+  d.subscriber_id = subscriber_id;
+  d.event_seq = seq;
+  d.event_type = EventType::kIncidentUpdatePosted;
+  d.incident_id = "feed-delays";
+  d.state = DeliveryState::kPending;
+  d.create_time = At(200);
+  d.horizon_start = At(200);
+  d.next_attempt_time = At(200);
+  return d;
 }
 
 std::string Dump(const Page& p) {
@@ -263,7 +320,28 @@ std::string Dump(const Event& e) {
   return absl::StrCat("Event{", e.page_id, "|", e.seq, "|", N(e.type), "|",
                       T(e.create_time), "|", e.actor, "|", e.resource_name, "|",
                       e.incident_id, "|", absl::StrJoin(e.component_ids, ","),
-                      "|", absl::BytesToHexString(e.payload), "}");
+                      "|notify=", e.notify, "|",
+                      absl::BytesToHexString(e.payload), "}");
+}
+
+std::string Dump(const Subscriber& s) {
+  return absl::StrCat(
+      "Subscriber{", s.page_id, "|", s.id, "|", N(s.kind), "|", s.address, "|[",
+      absl::StrJoin(s.component_ids, ","), "]|", s.incident_id, "|", N(s.state),
+      "|", s.state_reason, "|confirm=", s.confirmation_token,
+      "|unsub=", s.unsubscribe_token, "|secret=", s.signing_secret, "|after",
+      s.after_seq, "|failures", s.consecutive_failures, "|", T(s.failing_since),
+      "|", T(s.activate_time), "|", T(s.create_time), "|", T(s.update_time),
+      "|v", s.version, "}");
+}
+
+std::string Dump(const Delivery& d) {
+  return absl::StrCat("Delivery{", d.page_id, "|", d.subscriber_id, "|",
+                      d.event_seq, "|", N(d.event_type), "|", d.incident_id,
+                      "|", N(d.state), "|attempts", d.attempts, "|",
+                      d.last_error, "|", T(d.create_time), "|",
+                      T(d.horizon_start), "|", T(d.last_attempt_time), "|",
+                      T(d.next_attempt_time), "|", T(d.deliver_time), "}");
 }
 
 }  // namespace incidentd::testing

@@ -40,9 +40,21 @@ CorrectiveAction MakeAction(const std::string& page_id,
 RequestRecord MakeRequest(const std::string& scope,
                           const std::string& request_id);
 // An incident update event created at `time`, concerning two components,
-// with `payload` as given (seq left 0 for storage to assign).
+// notifying, with `payload` as given (seq left 0 for storage to assign).
 Event MakeEvent(const std::string& page_id, absl::Time time,
                 const std::string& payload);
+// An ACTIVE webhook subscriber to two components of one incident, with
+// every token and secret set, a failure streak and every time.
+Subscriber MakeWebhookSubscriber(const std::string& page_id,
+                                 const std::string& id, const std::string& url);
+// An email subscriber waiting for confirmation, to the whole page: no
+// signing secret, no activation yet.
+Subscriber MakeEmailSubscriber(const std::string& page_id,
+                               const std::string& id, const std::string& email);
+// A PENDING delivery of event `seq` to the subscriber, created at At(200),
+// due at once.
+Delivery MakeDelivery(const std::string& page_id,
+                      const std::string& subscriber_id, int64_t seq);
 
 std::string Dump(const Page& p);
 std::string Dump(const ComponentGroup& g);
@@ -54,6 +66,8 @@ std::string Dump(const CorrectiveAction& a);
 std::string Dump(const RequestRecord& r);
 // The payload is printed as hex, so that binary payloads compare readably.
 std::string Dump(const Event& e);
+std::string Dump(const Subscriber& s);
+std::string Dump(const Delivery& d);
 
 // The ids of records, in order.
 template <typename T>

@@ -116,6 +116,21 @@ TEST(BuildCommand, EveryDocumentedCommand_Builds) {
       {"watch", "pages/acme", "--after", "12", "--component", "api",
        "--incident", "outage", "--type", "incident-created", "--verbose"},
       {"watch", "acme", "--snapshot"},
+      {"subscribe", "acme", "--email", "ops@example.com"},
+      {"subscribe", "pages/acme", "--webhook", "https://h.example/x",
+       "--component", "api", "--component", "web", "--incident", "outage"},
+      {"subscribers", "acme"},
+      {"subscribers", "acme", "--state", "pending-confirmation"},
+      {"confirm", "tok"},
+      {"confirm", "--", "-starts-with-a-dash"},
+      {"unsubscribe", "tok"},
+      {"deliveries", "acme/s1"},
+      {"deliveries", "pages/acme/subscribers/s1", "--state", "retrying",
+       "--event", "4"},
+      {"deliveries", "acme/-", "--event", "12"},
+      {"redeliver", "acme/s1/12"},
+      {"redeliver", "pages/acme/subscribers/s1/deliveries/0"},
+      {"reactivate", "acme/s1"},
   };
   for (const auto& args : commands) {
     EXPECT_OK(BuildCommand(Parse(args))) << args[0];
@@ -151,6 +166,30 @@ TEST(BuildCommand, UsageErrors_AreInvalidArgument) {
       {"watch", "acme", "--after", "3", "--snapshot"},
       {"watch", "acme", "--type", "incident-exploded"},
       {"watch", "acme", "--body", "B"},
+      {"subscribe", "acme"},  // no address
+      {"subscribe", "acme", "--email", "a@b.example", "--webhook",
+       "https://h.example/x"},
+      {"subscribe", "acme", "--email", "a@b.example", "--email", "c@d.example"},
+      {"subscribe", "acme", "--email="},
+      {"subscribe", "acme", "--webhook", "https://h.example/x", "--incident",
+       "a", "--incident", "b"},
+      {"subscribe", "acme", "--email", "a@b.example", "--component="},
+      {"subscribe", "acme", "--email", "a@b.example", "--status", "active"},
+      {"subscribe", "--email", "a@b.example"},  // no page
+      {"subscribers"},
+      {"subscribers", "acme", "--state", "sleeping"},
+      {"confirm"},
+      {"confirm", "a", "b"},
+      {"unsubscribe"},
+      {"deliveries", "acme"},    // not a subscriber
+      {"deliveries", "acme/-"},  // every subscriber needs --event
+      {"deliveries", "acme/s1", "--event", "0"},
+      {"deliveries", "acme/s1", "--event", "x"},
+      {"deliveries", "acme/s1", "--state", "lost"},
+      {"redeliver", "acme/s1"},
+      {"redeliver", "pages/acme/subscribers/s1"},
+      {"redeliver", "acme//1"},
+      {"reactivate", "s1"},
   };
   for (const auto& args : commands) {
     absl::StatusOr<CommandLine> line = ParseCommandLine(args, "");
@@ -195,6 +234,58 @@ TEST(ParseWatchCommand, NoServerFlag_UsesTheDefaultTarget) {
   EXPECT_THAT(settings->targets, ElementsAre("env:3"));
   EXPECT_TRUE(settings->request.snapshot());
   EXPECT_EQ(settings->request.after_sequence(), 0);
+}
+
+TEST(ParseSubscribeCommand, BuildsTheRequestFromShortNames) {
+  absl::StatusOr<v1::CreateSubscriberRequest> request = ParseSubscribeCommand(
+      Parse({"subscribe", "acme", "--webhook", "https://h.example/x?a=1",
+             "--component", "api", "--component", "pages/acme/components/web",
+             "--incident", "outage"}));
+  ASSERT_OK(request);
+  EXPECT_EQ(request->parent(), "pages/acme");
+  EXPECT_EQ(request->subscriber().webhook_url(), "https://h.example/x?a=1");
+  EXPECT_EQ(request->subscriber().email(), "");
+  EXPECT_THAT(
+      request->subscriber().components(),
+      ElementsAre("pages/acme/components/api", "pages/acme/components/web"));
+  EXPECT_EQ(request->subscriber().incident(), "pages/acme/incidents/outage");
+}
+
+TEST(ParseSubscribeCommand, Email_SetsOnlyTheEmail) {
+  absl::StatusOr<v1::CreateSubscriberRequest> request = ParseSubscribeCommand(
+      Parse({"subscribe", "pages/acme", "--email=ops@example.com"}));
+  ASSERT_OK(request);
+  EXPECT_EQ(request->subscriber().address_case(), v1::Subscriber::kEmail);
+  EXPECT_EQ(request->subscriber().email(), "ops@example.com");
+  EXPECT_THAT(request->subscriber().components(), IsEmpty());
+  EXPECT_EQ(request->subscriber().incident(), "");
+}
+
+TEST(ParseSubscribeCommand, BothOrNeitherAddress_IsUsageErrorSayingSo) {
+  absl::StatusOr<v1::CreateSubscriberRequest> neither =
+      ParseSubscribeCommand(Parse({"subscribe", "acme"}));
+  EXPECT_CODE(neither, absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(neither.status().message()),
+              HasSubstr("exactly one of --email and --webhook"));
+  EXPECT_CODE(ParseSubscribeCommand(
+                  Parse({"subscribe", "acme", "--email", "a@b.example",
+                         "--webhook", "https://h.example"})),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ExpandDeliveryName, ShortAndFullForms) {
+  EXPECT_EQ(ExpandDeliveryName("acme/s1/12").value(),
+            "pages/acme/subscribers/s1/deliveries/12");
+  EXPECT_EQ(
+      ExpandDeliveryName("pages/acme/subscribers/s1/deliveries/0").value(),
+      "pages/acme/subscribers/s1/deliveries/0");
+  for (const char* bad :
+       {"", "acme", "acme/s1", "pages/acme/s1", "acme/s1/12/x", "acme//12",
+        "pages/acme/subscribers/s1/deliveries/",
+        "pages/acme/components/s1/deliveries/1"}) {
+    absl::StatusOr<std::string> name = ExpandDeliveryName(bad);
+    EXPECT_CODE(name, absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 TEST(PrintingCallbacks, EventsAreOneJsonLineEach) {
@@ -265,6 +356,9 @@ TEST(RunIncidentctl, Help_PrintsUsageAndExitsZero) {
   EXPECT_THAT(out.str(), HasSubstr("incidents get INCIDENT"));
   EXPECT_THAT(out.str(), HasSubstr("productsup/ceph-2025-09"));
   EXPECT_THAT(out.str(), HasSubstr("watch PAGE"));
+  EXPECT_THAT(out.str(),
+              HasSubstr("subscribe PAGE (--email ADDRESS | --webhook URL)"));
+  EXPECT_THAT(out.str(), HasSubstr("unsubscribe TOKEN"));
   EXPECT_THAT(err.str(), IsEmpty());
 }
 

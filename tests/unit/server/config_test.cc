@@ -6,6 +6,7 @@
 
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
@@ -118,11 +119,44 @@ TEST_F(ConfigTest, QueueCapacityZero_IsFourPerWorker) {
   EXPECT_EQ(c.queue_capacity, 20);
 }
 
-TEST_F(ConfigTest, ConnectionPool_HasWorkersPlusHealthProbePlusTailer) {
-  ParseArgs({"--pool_size=4"});
+TEST_F(ConfigTest,
+       ConnectionPool_HasWorkersPlusProbeTailerDispatcherAndDeliveryWorkers) {
+  ParseArgs({"--pool_size=4", "--delivery_workers=3"});
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
   EXPECT_EQ(c.workers, 4);
-  EXPECT_EQ(c.mysql.pool_size, 6);
+  EXPECT_EQ(c.notify.workers, 3);
+  EXPECT_EQ(c.mysql.pool_size, 4 + 2 + 1 + 3);
+}
+
+TEST_F(ConfigTest, Notifications_DefaultsMatchTheIssue) {
+  ParseArgs({});
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
+  EXPECT_EQ(c.notify.retry.horizon, absl::Hours(24));
+  EXPECT_EQ(c.notify.webhook.timeout, absl::Seconds(10));
+  EXPECT_EQ(c.notify.reminder_lead, absl::Minutes(60));
+  EXPECT_EQ(c.notify.quarantine.failures, 10);
+  EXPECT_EQ(c.notify.quarantine.window, absl::Hours(1));
+  EXPECT_TRUE(c.notify.webhook.deny_private);
+}
+
+TEST_F(ConfigTest, Notifications_BadValues_AreInvalidArgument) {
+  for (const char* arg : {"--delivery_workers=-1",
+                          "--delivery_lease=15s",  // < two webhook timeouts
+                          "--retry_horizon=0s", "--quarantine_failures=0",
+                          "--max_subscribers_per_page=0",
+                          "--smtp_url=http://relay:25"}) {
+    absl::FlagSaver inner;
+    ParseArgs({arg});
+    EXPECT_CODE(ConfigFromFlags(), absl::StatusCode::kInvalidArgument) << arg;
+  }
+}
+
+TEST_F(ConfigTest, Describe_NeverShowsTheSmtpPassword) {
+  ParseArgs({"--smtp_password=hunter2-secret", "--smtp_user=relay-user"});
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
+  const std::string line = DescribeConfig(c);
+  EXPECT_THAT(line, ::testing::HasSubstr("smtp_user=relay-user"));
+  EXPECT_THAT(line, ::testing::Not(::testing::HasSubstr("hunter2")));
 }
 
 TEST_F(ConfigTest, OutOfRangeValues_AreInvalidArgument) {

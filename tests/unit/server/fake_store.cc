@@ -72,6 +72,7 @@ class Pages final : public storage::PageRepository {
     drop(s_.postmortems);
     drop(s_.revisions);
     drop(s_.actions);
+    drop(s_.reminded_start);
     s_.events.erase(p);  // the log goes with the page
     s_.last_event_seq.erase(p);
     return absl::OkStatus();
@@ -277,6 +278,35 @@ class Incidents final : public storage::IncidentRepository {
     }
     return due;
   }
+  absl::StatusOr<std::vector<Incident>> LockDueReminders(absl::Time now,
+                                                         absl::Duration lead,
+                                                         int limit) override {
+    std::vector<Incident> due;
+    for (const auto& [key, i] : s_.incidents) {
+      if (static_cast<int>(due.size()) >= limit) break;
+      if (i.status != IncidentStatus::kScheduled || !i.scheduled_start_time) {
+        continue;
+      }
+      const absl::Time start = *i.scheduled_start_time;
+      if (start <= now || start > now + lead) continue;
+      if (i.create_time >= start - lead) continue;  // its notice served
+      auto reminded = s_.reminded_start.find(key);
+      if (reminded != s_.reminded_start.end() && reminded->second == start) {
+        continue;
+      }
+      due.push_back(i);
+    }
+    return due;
+  }
+  absl::Status MarkReminded(std::string_view page, std::string_view id,
+                            absl::Time start) override {
+    const FakeStore::Key2 key{S(page), S(id)};
+    if (!s_.incidents.count(key)) {
+      return absl::NotFoundError("incident not found");
+    }
+    s_.reminded_start[key] = start;
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::vector<IncidentUpdate>> ListUpdates(
       std::string_view page, std::string_view incident,
       const std::optional<UpdateCursor>& after, int limit) override {
@@ -475,6 +505,15 @@ class Events final : public storage::EventRepository {
     }
     return out;
   }
+  absl::StatusOr<Event> Get(std::string_view page, int64_t seq) override {
+    auto log = s_.events.find(S(page));
+    if (log == s_.events.end()) return absl::NotFoundError("event not found");
+    auto it = log->second.find(seq);
+    if (it == log->second.end()) {
+      return absl::NotFoundError("event not found");
+    }
+    return it->second;
+  }
   absl::StatusOr<Head> GetHead(std::string_view page) override {
     if (!s_.pages.count(S(page))) return absl::NotFoundError("page not found");
     Head head;
@@ -517,6 +556,89 @@ class Events final : public storage::EventRepository {
   const absl::Status& append_error_;
 };
 
+// Subscriptions are not modelled in memory: the logic over them (and its
+// SQL) is tested against MariaDB. Every method says so.
+absl::Status NotModelled() {
+  return absl::UnimplementedError("subscriptions are not kept by FakeStore");
+}
+
+class Subscribers final : public storage::SubscriberRepository {
+ public:
+  absl::StatusOr<Subscriber> Get(std::string_view, std::string_view,
+                                 Lock) override {
+    return NotModelled();
+  }
+  absl::StatusOr<Subscriber> FindByToken(Token, std::string_view,
+                                         Lock) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Subscriber>> List(
+      const storage::SubscriberQuery&) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Subscriber>> ListNotified(
+      std::string_view) override {
+    return NotModelled();
+  }
+  absl::StatusOr<Counts> CountByState(std::string_view) override {
+    return NotModelled();
+  }
+  absl::Status Insert(const Subscriber&) override { return NotModelled(); }
+  absl::Status Update(const Subscriber&) override { return NotModelled(); }
+  absl::Status Delete(std::string_view, std::string_view) override {
+    return NotModelled();
+  }
+  absl::Status MarkDue(std::string_view, const std::vector<std::string>&,
+                       absl::Time) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Subscriber>> ClaimDue(absl::Time, std::string_view,
+                                                   absl::Time, int) override {
+    return NotModelled();
+  }
+  absl::Status ReleaseLease(std::string_view, std::string_view,
+                            std::string_view, const LeaseEnd&) override {
+    return NotModelled();
+  }
+};
+
+class Deliveries final : public storage::DeliveryRepository {
+ public:
+  absl::StatusOr<int64_t> InsertNew(const std::vector<Delivery>&) override {
+    return NotModelled();
+  }
+  absl::StatusOr<Delivery> Get(std::string_view, std::string_view, int64_t,
+                               Lock) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Delivery>> List(
+      const storage::DeliveryQuery&) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Delivery>> ListOpen(std::string_view,
+                                                 std::string_view,
+                                                 int) override {
+    return NotModelled();
+  }
+  absl::Status Update(const Delivery&) override { return NotModelled(); }
+  absl::StatusOr<int64_t> RescheduleOpen(std::string_view, std::string_view,
+                                         absl::Time) override {
+    return NotModelled();
+  }
+  absl::StatusOr<int64_t> PruneFinished(absl::Time, int) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::vector<Backlog>> ListBacklog(int) override {
+    return NotModelled();
+  }
+  absl::StatusOr<std::optional<int64_t>> LockCursor(std::string_view) override {
+    return NotModelled();
+  }
+  absl::Status SetCursor(std::string_view, int64_t) override {
+    return NotModelled();
+  }
+};
+
 class Tx final : public storage::Transaction {
  public:
   Tx(FakeStore::State& s, const absl::Status& append_error)
@@ -532,6 +654,8 @@ class Tx final : public storage::Transaction {
   storage::PostmortemRepository& postmortems() override { return postmortems_; }
   storage::RequestRepository& requests() override { return requests_; }
   storage::EventRepository& events() override { return events_; }
+  storage::SubscriberRepository& subscribers() override { return subscribers_; }
+  storage::DeliveryRepository& deliveries() override { return deliveries_; }
 
  private:
   Pages pages_;
@@ -540,6 +664,8 @@ class Tx final : public storage::Transaction {
   Postmortems postmortems_;
   Requests requests_;
   Events events_;
+  Subscribers subscribers_;
+  Deliveries deliveries_;
 };
 
 }  // namespace

@@ -3,7 +3,9 @@
 // orderings, cursors) without a database. Transactions run one at a time;
 // a failed one leaves no trace. The event log keeps the gap-free numbering
 // of EventRepository: per page from 1, +1 per committed event, and a
-// rolled-back transaction's events vanish with their numbers.
+// rolled-back transaction's events vanish with their numbers. Subscribers
+// and deliveries are not kept: their repositories answer UNIMPLEMENTED (the
+// logic over them is tested against MariaDB).
 #ifndef INCIDENTD_TESTS_UNIT_SERVER_FAKE_STORE_H_
 #define INCIDENTD_TESTS_UNIT_SERVER_FAKE_STORE_H_
 
@@ -40,6 +42,9 @@ class FakeStore final : public storage::Store {
     // when events are pruned, so that numbering goes on).
     std::map<std::string, std::map<int64_t, Event>> events;
     std::map<std::string, int64_t> last_event_seq;
+    // Per maintenance: the start time its "starting soon" reminder was sent
+    // for (IncidentRepository::MarkReminded).
+    std::map<Key2, absl::Time> reminded_start;
   };
 
   absl::Status ReadWrite(

@@ -48,6 +48,7 @@ class LogicEventsTest : public LogicTest {
       EXPECT_EQ(static_cast<int>(api->type()), static_cast<int>(e.type));
       EXPECT_EQ(FromTs(api->create_time()), e.create_time);
       EXPECT_EQ(api->actor(), e.actor);
+      EXPECT_EQ(api->notify(), e.notify);
       EXPECT_EQ(api->resource(), e.resource_name);
       EXPECT_EQ(api->incident(),
                 e.incident_id.empty()
@@ -806,6 +807,148 @@ TEST_F(LogicEventsTest,
   EXPECT_EQ(beta.back().sequence(), static_cast<int64_t>(beta.size()));
   // beta: created, its component, 5 status changes.
   EXPECT_EQ(beta.size(), 7u);
+}
+
+// --- Which events notify subscribers -----------------------------------------
+
+// The types of the step's events that carry `notify`.
+std::vector<v1::Event::Type> Notifying(const std::vector<v1::Event>& events) {
+  std::vector<v1::Event::Type> out;
+  for (const v1::Event& e : events) {
+    if (e.notify()) out.push_back(e.type());
+  }
+  return out;
+}
+
+TEST_F(LogicEventsTest, Notify_CreatingAnIncident_ItsFirstPostCarriesIt) {
+  Open();
+  std::vector<v1::Event> step = Step();
+  ASSERT_THAT(Types(step), ::testing::Contains(v1::Event::INCIDENT_CREATED));
+  EXPECT_THAT(Notifying(step), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+}
+
+TEST_F(LogicEventsTest, Notify_PostFollowsItsFlag_ButStateChangesAlwaysNotify) {
+  Open();
+  NextStep();
+  v1::PostIncidentUpdateRequest quiet =
+      Post(kIncident, v1::IncidentStatus::IDENTIFIED);
+  quiet.mutable_update()->set_notify(false);
+  PostOk(quiet);
+  EXPECT_THAT(Notifying(Step()), IsEmpty());
+
+  v1::PostIncidentUpdateRequest loud =
+      Post(kIncident, v1::IncidentStatus::VALUE_UNSPECIFIED);
+  loud.mutable_update()->set_notify(true);
+  PostOk(loud);
+  EXPECT_THAT(Notifying(Step()), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+
+  v1::PostIncidentUpdateRequest resolve =
+      Post(kIncident, v1::IncidentStatus::RESOLVED);
+  resolve.mutable_update()->set_notify(false);
+  PostOk(resolve);
+  std::vector<v1::Event> step = Step();
+  ASSERT_THAT(Types(step), ::testing::Contains(v1::Event::INCIDENT_RESOLVED));
+  // One notification for the change, on the post (it has the text).
+  EXPECT_THAT(Notifying(step), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+
+  v1::PostIncidentUpdateRequest reopen =
+      Post(kIncident, v1::IncidentStatus::INVESTIGATING);
+  reopen.set_reopen(true);
+  PostOk(reopen);
+  step = Step();
+  ASSERT_THAT(Types(step), ::testing::Contains(v1::Event::INCIDENT_REOPENED));
+  EXPECT_THAT(Notifying(step), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+}
+
+TEST_F(LogicEventsTest, Notify_ComponentStatusByHand_OnlyWhenTheStatusChanges) {
+  v1::SetComponentStatusRequest r;
+  r.set_name(kApi);
+  r.set_status(v1::ComponentStatus::MAJOR_OUTAGE);
+  r.set_reason("Failover");
+  ASSERT_OK(components_.SetComponentStatus(r, kNoDeadline));
+  EXPECT_THAT(Notifying(Step()),
+              ElementsAre(v1::Event::COMPONENT_STATUS_CHANGED));
+  r.set_reason("Failover, still");  // same status, new reason
+  ASSERT_OK(components_.SetComponentStatus(r, kNoDeadline));
+  std::vector<v1::Event> step = Step();
+  EXPECT_THAT(Types(step), ElementsAre(v1::Event::COMPONENT_STATUS_CHANGED));
+  EXPECT_THAT(Notifying(step), IsEmpty());
+}
+
+TEST_F(LogicEventsTest, Notify_EditsAndIncidentFieldChanges_DoNot) {
+  Open();
+  NextStep();
+  v1::UpdateIncidentRequest r;
+  r.mutable_incident()->set_name(kIncident);
+  r.mutable_incident()->set_title("Delta processing delayed");
+  *r.mutable_update_mask() = Mask({"title"});
+  ASSERT_OK(incidents_.UpdateIncident(r, kNoDeadline));
+  std::vector<v1::Event> step = Step();
+  EXPECT_THAT(Types(step), ElementsAre(v1::Event::INCIDENT_UPDATED));
+  EXPECT_THAT(Notifying(step), IsEmpty());
+}
+
+TEST_F(LogicEventsTest, Notify_MaintenanceScheduledAndItsMoves) {
+  ASSERT_OK(incidents_.CreateIncident(Maintenance("acme", "db"), kNoDeadline));
+  std::vector<v1::Event> step = Step();
+  ASSERT_THAT(Types(step), ::testing::Contains(v1::Event::MAINTENANCE_SCHEDULED));
+  EXPECT_THAT(Notifying(step), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+  v1::PostIncidentUpdateRequest start =
+      Post(kUpgrade, v1::IncidentStatus::IN_PROGRESS);
+  PostOk(start);
+  step = Step();
+  ASSERT_THAT(Types(step), ::testing::Contains(v1::Event::MAINTENANCE_STARTED));
+  EXPECT_THAT(Notifying(step), ElementsAre(v1::Event::INCIDENT_UPDATE_POSTED));
+}
+
+TEST_F(PostmortemEventsTest, Notify_PublishingOnly) {
+  ASSERT_OK(postmortems_.UpdatePostmortem(Write("A bug."), kNoDeadline));
+  EXPECT_THAT(Notifying(Step()), IsEmpty());
+  v1::PublishPostmortemRequest publish;
+  publish.set_name(std::string(kIncident) + "/postmortem");
+  ASSERT_OK(postmortems_.PublishPostmortem(publish, kNoDeadline));
+  EXPECT_THAT(Notifying(Step()),
+              ElementsAre(v1::Event::POSTMORTEM_PUBLISHED));
+}
+
+class ReminderEventsTest : public LogicEventsTest {
+ protected:
+  Executor executor_{1, 1, clock_};
+  MaintenanceScheduler scheduler_{store_,           incidents_,
+                                  executor_,        clock_,
+                                  absl::Seconds(5), absl::Seconds(5),
+                                  absl::Minutes(30)};
+};
+
+TEST_F(ReminderEventsTest, StartingSoon_OncePerStart_NotifyingByIncidentd) {
+  // Maintenance() starts in an hour: the 30-minute reminder is due at 30.
+  ASSERT_OK(incidents_.CreateIncident(Maintenance("acme", "db"), kNoDeadline));
+  NextStep();
+  clock_.Advance(absl::Minutes(29));
+  ASSERT_OK_AND_ASSIGN(int reminded, scheduler_.RemindOnce(kNoDeadline));
+  EXPECT_EQ(reminded, 0);
+  clock_.Advance(absl::Minutes(2));
+  ASSERT_OK_AND_ASSIGN(reminded, scheduler_.RemindOnce(kNoDeadline));
+  EXPECT_EQ(reminded, 1);
+  std::vector<v1::Event> step = Step();
+  ASSERT_THAT(Types(step), ElementsAre(v1::Event::MAINTENANCE_STARTING_SOON));
+  EXPECT_TRUE(step[0].notify());
+  EXPECT_EQ(step[0].actor(), "incidentd");
+  EXPECT_EQ(step[0].incident(), kUpgrade);
+  EXPECT_THAT(notifier_.pages(), ElementsAre("acme"));
+  ASSERT_OK_AND_ASSIGN(reminded, scheduler_.RemindOnce(kNoDeadline));
+  EXPECT_EQ(reminded, 0);
+  EXPECT_THAT(Step(), IsEmpty());
+}
+
+TEST_F(ReminderEventsTest, StartingSoon_ScheduledInsideTheLead_IsNotReminded) {
+  v1::CreateIncidentRequest r = Maintenance("acme", "db");
+  *r.mutable_incident()->mutable_scheduled_start_time() =
+      Ts(clock_.Now() + absl::Minutes(10));
+  ASSERT_OK(incidents_.CreateIncident(r, kNoDeadline));
+  NextStep();
+  ASSERT_OK_AND_ASSIGN(int reminded, scheduler_.RemindOnce(kNoDeadline));
+  EXPECT_EQ(reminded, 0);  // the notice of its scheduling says as much
 }
 
 }  // namespace

@@ -136,6 +136,117 @@ TEST(NamesTest, ParseComponentNameOnPage_OtherPage_IsInvalidArgument) {
               absl::StatusCode::kInvalidArgument);
 }
 
+TEST(NamesTest, Format_SubscriptionResources) {
+  EXPECT_EQ(SubscriberName("acme", "s1"), "pages/acme/subscribers/s1");
+  EXPECT_EQ(DeliveryName("acme", "s1", 42),
+            "pages/acme/subscribers/s1/deliveries/42");
+  EXPECT_EQ(DeliveryName("acme", "s1", 0),
+            "pages/acme/subscribers/s1/deliveries/0");
+  EXPECT_EQ(EventName("acme", 7), "pages/acme/events/7");
+}
+
+TEST(NamesTest, ParseSubscriberAndDeliveryNames_RoundTrip) {
+  ASSERT_OK_AND_ASSIGN(
+      PageChildName subscriber,
+      ParseSubscriberName("name", SubscriberName("acme", "s1")));
+  EXPECT_EQ(subscriber.page_id, "acme");
+  EXPECT_EQ(subscriber.id, "s1");
+
+  ASSERT_OK_AND_ASSIGN(
+      DeliveryResourceName delivery,
+      ParseDeliveryName("name",
+                        DeliveryName("acme", "s1", 9223372036854775807)));
+  EXPECT_EQ(delivery.page_id, "acme");
+  EXPECT_EQ(delivery.subscriber_id, "s1");
+  EXPECT_EQ(delivery.event_seq, 9223372036854775807);
+
+  ASSERT_OK_AND_ASSIGN(
+      DeliveryResourceName confirmation,
+      ParseDeliveryName("name", DeliveryName("acme", "s1", 0)));
+  EXPECT_EQ(confirmation.event_seq, 0);
+
+  ASSERT_OK_AND_ASSIGN(EventResourceName event,
+                       ParseEventName("event", EventName("acme", 12)));
+  EXPECT_EQ(event.page_id, "acme");
+  EXPECT_EQ(event.seq, 12);
+}
+
+TEST(NamesTest, ParseDeliveryName_BadSequence_IsInvalidArgumentNamingTheField) {
+  for (const char* name : {
+           "pages/acme/subscribers/s1/deliveries/",
+           "pages/acme/subscribers/s1/deliveries/-1",
+           "pages/acme/subscribers/s1/deliveries/+1",
+           "pages/acme/subscribers/s1/deliveries/01",
+           "pages/acme/subscribers/s1/deliveries/1e3",
+           "pages/acme/subscribers/s1/deliveries/0x10",
+           "pages/acme/subscribers/s1/deliveries/ 1",
+           "pages/acme/subscribers/s1/deliveries/9223372036854775808",
+           "pages/acme/subscribers/s1/deliveries/99999999999999999999",
+           "pages/acme/subscribers/s1/deliveries",
+           "pages/acme/subscribers/s1/deliveries/1/x",
+           "pages/acme/subscribers/-/deliveries/1",
+           "pages/acme/subscriber/s1/deliveries/1",
+       }) {
+    absl::StatusOr<DeliveryResourceName> parsed =
+        ParseDeliveryName("delivery", name);
+    EXPECT_CODE(parsed, absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(parsed.status().message().find("delivery"), std::string::npos)
+        << parsed.status();
+  }
+}
+
+TEST(NamesTest, ParseSubscriberName_Wildcard_IsInvalidArgument) {
+  EXPECT_CODE(ParseSubscriberName("name", "pages/acme/subscribers/-"),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseSubscriberName("name", "pages/acme/subscribers"),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseSubscriberName("name", "pages/acme/components/s1"),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NamesTest, ParseDeliveriesParent_OneSubscriberOrEvery) {
+  ASSERT_OK_AND_ASSIGN(
+      DeliveriesParent one,
+      ParseDeliveriesParent("parent", "pages/acme/subscribers/s1"));
+  EXPECT_EQ(one.page_id, "acme");
+  EXPECT_EQ(one.subscriber_id, "s1");
+  ASSERT_OK_AND_ASSIGN(
+      DeliveriesParent every,
+      ParseDeliveriesParent("parent", "pages/acme/subscribers/-"));
+  EXPECT_EQ(every.page_id, "acme");
+  EXPECT_EQ(every.subscriber_id, "");
+
+  for (const char* name :
+       {"", "pages/acme", "pages/acme/subscribers", "pages/acme/subscribers/--",
+        "pages/-/subscribers/-", "pages/acme/subscribers/-/deliveries",
+        "pages/acme/components/-"}) {
+    absl::StatusOr<DeliveriesParent> parsed =
+        ParseDeliveriesParent("parent", name);
+    EXPECT_CODE(parsed, absl::StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(parsed.status().message().find("parent"), std::string::npos)
+        << parsed.status();
+  }
+}
+
+TEST(NamesTest, ParseEventName_SequenceZeroOrMalformed_IsInvalidArgument) {
+  EXPECT_CODE(ParseEventName("event", "pages/acme/events/0"),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseEventName("event", "pages/acme/events/x"),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseEventName("event", "pages/acme/events"),
+              absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NamesTest, ParseIncidentNameOnPage_OtherPage_IsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(
+      std::string id, ParseIncidentNameOnPage("i", "pages/a/incidents/x", "a"));
+  EXPECT_EQ(id, "x");
+  EXPECT_CODE(ParseIncidentNameOnPage("i", "pages/b/incidents/x", "a"),
+              absl::StatusCode::kInvalidArgument);
+  EXPECT_CODE(ParseIncidentNameOnPage("i", "pages/a/components/x", "a"),
+              absl::StatusCode::kInvalidArgument);
+}
+
 TEST(NamesTest, NewResourceId_IsValidAndFresh) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
