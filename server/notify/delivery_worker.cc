@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -24,6 +25,8 @@ using storage::Transaction;
 // email notifications of one incident in one message.
 constexpr int kQueueWindow = 20;
 constexpr int kMaxCoalesced = 10;
+// Components read for their display names; beyond, mails show ids.
+constexpr int kMaxNamedComponents = 1000;
 // Each storage step of a worker; a database slower than this is down.
 // Deadlines are real time (the store's), not the clock's domain time.
 constexpr absl::Duration kStorageDeadline = absl::Seconds(10);
@@ -167,6 +170,7 @@ absl::StatusOr<int> DeliveryWorkers::Serve(const Subscriber& claimed,
     }
     // The queue head and what renders it.
     Page page;
+    std::map<std::string, std::string> component_names;
     Unit unit;
     std::vector<Delivery> lost;  // their events were pruned
     bool not_yet_due = false;
@@ -186,6 +190,16 @@ absl::StatusOr<int> DeliveryWorkers::Serve(const Subscriber& claimed,
             return absl::OkStatus();
           }
           ASSIGN_OR_RETURN(page, tx.pages().Get(page_id, Lock::kNone));
+          if (sub.kind == SubscriberKind::kEmail) {
+            // Mails name affected components by display name.
+            component_names.clear();
+            ASSIGN_OR_RETURN(std::vector<Component> components,
+                             tx.components().List(page_id, "", std::nullopt,
+                                                  kMaxNamedComponents));
+            for (const Component& c : components) {
+              component_names[ComponentName(page_id, c.id)] = c.display_name;
+            }
+          }
           for (const Delivery& d : open) {
             if (!unit.deliveries.empty()) {
               // Coalesce only email about the head's incident that is
@@ -260,6 +274,7 @@ absl::StatusOr<int> DeliveryWorkers::Serve(const Subscriber& claimed,
           MailContext context;
           context.page_display_name = page.display_name;
           context.page_url = page.url;
+          context.component_display_names = std::move(component_names);
           context.unsubscribe_url =
               Link(base, "unsubscribe", sub.unsubscribe_token);
           context.unsubscribe_token = sub.unsubscribe_token;

@@ -155,17 +155,20 @@ std::string ItemBody(const MailItem& item) {
 }
 
 // The affected components as the mail lists them: the incident's, each
-// with the status the last item's update set on it, if any. Resource ids,
-// since the API's incident carries names, not display names.
+// with the status the last item's update set on it, if any: by display
+// name where the context knows it, else by id.
 std::vector<std::string> AffectedComponents(
-    const std::vector<MailItem>& items) {
+    const MailContext& context, const std::vector<MailItem>& items) {
   std::vector<std::string> out;
   if (items.empty()) return out;
   const MailItem& last = items.back();
   const v1::Incident* incident = ItemIncident(last);
   if (incident == nullptr) return out;
   for (const std::string& name : incident->components()) {
-    std::string line(LastSegment(name));
+    auto known = context.component_display_names.find(name);
+    std::string line = known != context.component_display_names.end()
+                           ? known->second
+                           : std::string(LastSegment(name));
     if (last.event.has_incident_update()) {
       for (const v1::ComponentChange& change :
            last.event.incident_update().component_changes()) {
@@ -549,7 +552,7 @@ Mail RenderNotificationMail(const MailContext& context, std::string_view from,
               "</small></h2>\n", TextToHtml(body));
   }
 
-  const std::vector<std::string> components = AffectedComponents(items);
+  const std::vector<std::string> components = AffectedComponents(context, items);
   if (!components.empty()) {
     StrAppend(&text, "\nAffected components:\n");
     StrAppend(&html, "<p>Affected components:</p>\n<ul>\n");

@@ -5,6 +5,7 @@
 #ifndef INCIDENTD_SERVER_NOTIFY_MESSAGES_H_
 #define INCIDENTD_SERVER_NOTIFY_MESSAGES_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,9 @@ struct MailItem {
 
 struct MailContext {
   std::string page_display_name;
+  // Component resource names -> display names, for the affected
+  // components; a component missing here is shown by its id.
+  std::map<std::string, std::string> component_display_names;
   std::string page_url;         // "" when the page has none
   std::string unsubscribe_url;  // "" when there is no link to give
   std::string unsubscribe_token;

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/clock.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "server/component_logic.h"
 #include "server/converters.h"
@@ -97,6 +98,23 @@ class FakeMail final : public notify::MailTransport {
   absl::Mutex mu_;
   std::vector<Sent> sent_ ABSL_GUARDED_BY(mu_);
 };
+
+// The decoded text/plain part of a mail from ToMime (base64, CRLF lines).
+std::string TextPart(const std::string& mime) {
+  const size_t type = mime.find("Content-Type: text/plain");
+  if (type == std::string::npos) return "";
+  const size_t start = mime.find("\r\n\r\n", type);
+  const size_t end = mime.find("\r\n--", start);
+  if (start == std::string::npos || end == std::string::npos) return "";
+  std::string encoded = mime.substr(start + 4, end - start - 4);
+  encoded.erase(std::remove(encoded.begin(), encoded.end(), '\r'),
+                encoded.end());
+  encoded.erase(std::remove(encoded.begin(), encoded.end(), '\n'),
+                encoded.end());
+  std::string text;
+  if (!absl::Base64Unescape(encoded, &text)) return "";
+  return text;
+}
 
 std::string Header(const notify::WebhookRequest& r, std::string_view name) {
   for (const auto& [n, v] : r.headers) {
@@ -525,6 +543,17 @@ TEST_F(DeliveryPipelineTest, Worker_EmailBurstForOneIncident_IsOneMessageInOrder
               HasSubstr("Subject: [Productsup] Issue with delta processing: Resolved"));
   EXPECT_THAT(sent[0].mime, HasSubstr("List-Unsubscribe: <https://status.example.com/unsubscribe?token=" +
                                       mail.unsubscribe_token + ">"));
+  // Every post of the burst, in order, and the component by its name.
+  const std::string text = TextPart(sent[0].mime);
+  const size_t investigating = text.find("We are investigating.");
+  const size_t found = text.find("Found the cause.");
+  const size_t clear = text.find("All clear.");
+  ASSERT_NE(investigating, std::string::npos) << text;
+  ASSERT_NE(found, std::string::npos) << text;
+  ASSERT_NE(clear, std::string::npos) << text;
+  EXPECT_LT(investigating, found);
+  EXPECT_LT(found, clear);
+  EXPECT_THAT(text, HasSubstr("Component a"));
   for (const Delivery& d : Deliveries(mail.id)) {
     EXPECT_EQ(d.state, DeliveryState::kDelivered);
     EXPECT_EQ(d.attempts, 1);

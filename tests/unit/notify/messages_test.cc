@@ -415,6 +415,21 @@ TEST(NotificationMailTest, TextHasLabelTimeBodyComponentsAndLinks) {
           Pair("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")));
 }
 
+TEST(NotificationMailTest, AffectedComponents_ByDisplayNameWhereKnown) {
+  MailItem item = UpdateItem(5, v1::IncidentStatus::IDENTIFIED, "Lagging.");
+  v1::ComponentChange* change =
+      item.event.mutable_incident_update()->add_component_changes();
+  change->set_component(kDataProcessing);
+  change->set_status(v1::ComponentStatus::PARTIAL_OUTAGE);
+  MailContext context = Context();
+  context.component_display_names[kDataProcessing] = "Data <Processing>";
+  const Mail mail = RenderNotificationMail(context, "s@example.com",
+                                           "ops@example.com", {item});
+  EXPECT_THAT(mail.text, HasSubstr("Data <Processing> (Partial outage)"));
+  EXPECT_THAT(mail.text, HasSubstr("- api\n"));  // unknown: by id
+  EXPECT_THAT(mail.html, HasSubstr("Data &lt;Processing&gt;"));
+}
+
 TEST(NotificationMailTest, WithoutAnUnsubscribeUrl_TheTokenAndNoHeaders) {
   MailContext context = Context();
   context.unsubscribe_url = "";
