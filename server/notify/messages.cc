@@ -17,6 +17,8 @@
 #include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "server/domain/incident_rules.h"
+#include "server/domain/page_status.h"
 #include "server/notify/signing.h"
 #include "server/strings.h"
 
@@ -46,46 +48,16 @@ std::string_view LastSegment(std::string_view name) {
   return slash == std::string_view::npos ? name : name.substr(slash + 1);
 }
 
+// The words the status page uses (domain rules), so that a mail says what
+// the page says. v1 enum values equal the model's.
 std::string StatusTitle(v1::IncidentStatus::Value status) {
-  switch (status) {
-    case v1::IncidentStatus::INVESTIGATING:
-      return "Investigating";
-    case v1::IncidentStatus::IDENTIFIED:
-      return "Identified";
-    case v1::IncidentStatus::MONITORING:
-      return "Monitoring";
-    case v1::IncidentStatus::RESOLVED:
-      return "Resolved";
-    case v1::IncidentStatus::SCHEDULED:
-      return "Scheduled";
-    case v1::IncidentStatus::IN_PROGRESS:
-      return "In progress";
-    case v1::IncidentStatus::VERIFYING:
-      return "Verifying";
-    case v1::IncidentStatus::COMPLETED:
-      return "Completed";
-    case v1::IncidentStatus::CANCELLED:
-      return "Cancelled";
-    default:
-      return "Update";
-  }
+  if (status == v1::IncidentStatus::VALUE_UNSPECIFIED) return "Update";
+  return domain::StatusTitle(static_cast<IncidentStatus>(status));
 }
 
 std::string ComponentStatusTitle(v1::ComponentStatus::Value status) {
-  switch (status) {
-    case v1::ComponentStatus::OPERATIONAL:
-      return "Operational";
-    case v1::ComponentStatus::DEGRADED_PERFORMANCE:
-      return "Degraded performance";
-    case v1::ComponentStatus::PARTIAL_OUTAGE:
-      return "Partial outage";
-    case v1::ComponentStatus::MAJOR_OUTAGE:
-      return "Major outage";
-    case v1::ComponentStatus::UNDER_MAINTENANCE:
-      return "Under maintenance";
-    default:
-      return "Status changed";
-  }
+  if (status == v1::ComponentStatus::VALUE_UNSPECIFIED) return "Status changed";
+  return domain::ComponentStatusTitle(static_cast<ComponentStatus>(status));
 }
 
 // The incident an item concerns: as it is when sent, else as the event

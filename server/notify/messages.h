@@ -77,7 +77,7 @@ struct Mail {
 // "Scheduled", "In progress", "Verifying", "Completed", "Cancelled"), "Update"
 // for a post without a status, and for other events a word for the event
 // ("Starting soon", "Postmortem published", and the component's new status
-// e.g. "Major outage" for a component status change).
+// e.g. "Major Outage" for a component status change, as the page says it).
 std::string NotificationLabel(const MailItem& item);
 
 // "[<page>] <title>: <label>", title being the incident's title, or the

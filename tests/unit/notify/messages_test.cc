@@ -329,10 +329,10 @@ TEST(NotificationLabelTest, OtherEventsHaveAWordForTheEvent) {
   component.event.mutable_component()->set_display_name("Data Processing");
   component.event.mutable_component()->set_status(
       v1::ComponentStatus::MAJOR_OUTAGE);
-  EXPECT_EQ(NotificationLabel(component), "Major outage");
+  EXPECT_EQ(NotificationLabel(component), "Major Outage");
   component.event.mutable_component()->set_status(
       v1::ComponentStatus::DEGRADED_PERFORMANCE);
-  EXPECT_EQ(NotificationLabel(component), "Degraded performance");
+  EXPECT_EQ(NotificationLabel(component), "Degraded Performance");
   component.event.mutable_component()->set_status(
       v1::ComponentStatus::OPERATIONAL);
   EXPECT_EQ(NotificationLabel(component), "Operational");
@@ -357,7 +357,7 @@ TEST(NotificationSubjectTest, PageTitleAndLabel) {
   component.event.mutable_component()->set_status(
       v1::ComponentStatus::MAJOR_OUTAGE);
   EXPECT_EQ(NotificationSubject("Productsup", {component}),
-            "[Productsup] Data Processing: Major outage");
+            "[Productsup] Data Processing: Major Outage");
 
   // Without the incident as sent, the event's own copy gives the title.
   MailItem soon;
@@ -394,7 +394,7 @@ TEST(NotificationMailTest, TextHasLabelTimeBodyComponentsAndLinks) {
             "[Productsup] Issue with delta processing: Identified");
   for (const std::string& part : std::vector<std::string>{
            "Issue with delta processing", "Identified - 2024-05-02 14:03 UTC",
-           "The delta import lags behind.", "data-processing (Partial outage)",
+           "The delta import lags behind.", "data-processing (Partial Outage)",
            "- api\n", "https://status.productsup.com",
            "https://status.productsup.com/unsubscribe?token=tok123",
            "tok123"}) {
@@ -425,7 +425,7 @@ TEST(NotificationMailTest, AffectedComponents_ByDisplayNameWhereKnown) {
   context.component_display_names[kDataProcessing] = "Data <Processing>";
   const Mail mail = RenderNotificationMail(context, "s@example.com",
                                            "ops@example.com", {item});
-  EXPECT_THAT(mail.text, HasSubstr("Data <Processing> (Partial outage)"));
+  EXPECT_THAT(mail.text, HasSubstr("Data <Processing> (Partial Outage)"));
   EXPECT_THAT(mail.text, HasSubstr("- api\n"));  // unknown: by id
   EXPECT_THAT(mail.html, HasSubstr("Data &lt;Processing&gt;"));
 }
@@ -552,7 +552,7 @@ TEST(NotificationMailTest, OtherEventsSayWhatHappened) {
   component.event.mutable_component()->set_status_reason("Queue backlog.");
   mail = RenderNotificationMail(Context(), "s@example.com", "ops@example.com",
                                 {component});
-  EXPECT_THAT(mail.text, HasSubstr("Data Processing is now: Partial outage."));
+  EXPECT_THAT(mail.text, HasSubstr("Data Processing is now: Partial Outage."));
   EXPECT_THAT(mail.text, HasSubstr("Queue backlog."));
 }
 
