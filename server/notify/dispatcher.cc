@@ -146,14 +146,17 @@ absl::StatusOr<std::optional<int64_t>> Dispatcher::DispatchBatch(
         RETURN_IF_ERROR(cursor.status());
         if (!cursor->has_value()) return absl::OkStatus();  // another replica
         const int64_t from = **cursor;
+        // The head before the events: reads are READ COMMITTED, so a head
+        // read after an empty list could count an event committed in
+        // between as pruned, and skip it.
+        ASSIGN_OR_RETURN(storage::EventRepository::Head head,
+                         tx.events().GetHead(page_id));
         ASSIGN_OR_RETURN(std::vector<Event> events,
                          tx.events().List(page_id, from, kEventsPerBatch));
         if (events.empty()) {
-          // Everything after the cursor was pruned before it was
-          // dispatched (notifications were down longer than the
+          // Everything after the cursor up to the head was pruned before it
+          // was dispatched (notifications were down longer than the
           // retention): move on to the head, saying so.
-          ASSIGN_OR_RETURN(storage::EventRepository::Head head,
-                           tx.events().GetHead(page_id));
           if (head.last_seq <= from) return absl::OkStatus();
           skipped = StrCat(from + 1, "..", head.last_seq);
           RETURN_IF_ERROR(tx.deliveries().SetCursor(page_id, head.last_seq));
