@@ -55,4 +55,16 @@ LogLevel RpcEndLevel(absl::StatusCode code, bool stream) {
   }
 }
 
+bool LogThrottle::Admit(absl::Time now, int64_t* suppressed) {
+  absl::MutexLock lock(&mu_);
+  if (now < next_) {
+    ++suppressed_;
+    return false;
+  }
+  next_ = now + period_;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
 }  // namespace incidentd

@@ -4,10 +4,13 @@
 #ifndef INCIDENTD_SERVER_LOGGING_H_
 #define INCIDENTD_SERVER_LOGGING_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/strings.h"
 
@@ -27,6 +30,23 @@ void Log(LogLevel level, std::string_view component, std::string_view message);
 // away), info otherwise. A stream's UNAVAILABLE is how shutdown ends it, so
 // streams log it as info.
 LogLevel RpcEndLevel(absl::StatusCode code, bool stream);
+
+// At most one line per period for a kind of event that can come in floods
+// (calls refused while overloaded): in overload, a line with a flush per
+// refused call costs more CPU than refusing it, and the log says no more.
+class LogThrottle {
+ public:
+  explicit LogThrottle(absl::Duration period) : period_(period) {}
+  // Whether an event at `now` gets its line; if so, `*suppressed` is how
+  // many events since the last line did not.
+  bool Admit(absl::Time now, int64_t* suppressed);
+
+ private:
+  const absl::Duration period_;
+  absl::Mutex mu_;
+  absl::Time next_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 template <typename... Args>
 void LogInfo(std::string_view component, const Args&... args) {

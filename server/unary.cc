@@ -19,11 +19,22 @@ absl::Time UnaryRunner::DeadlineFor(
 
 void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
                          absl::Time start, const absl::Status& status) const {
-  const double ms = absl::ToDoubleMilliseconds(clock_.Now() - start);
-  std::string line = absl::StrFormat(
-      "%s %s %.1fms", method, absl::StatusCodeToString(status.code()), ms);
-  if (!status.ok()) StrAppend(&line, ": ", status.message());
-  Log(RpcEndLevel(status.code(), /*stream=*/false), "rpc", line);
+  const absl::Time now = clock_.Now();
+  int64_t suppressed = 0;
+  // Refusals come in floods exactly when CPU is short: one line a second.
+  const bool log = status.code() != absl::StatusCode::kResourceExhausted ||
+                   refusals_.Admit(now, &suppressed);
+  if (log) {
+    const double ms = absl::ToDoubleMilliseconds(now - start);
+    std::string line = absl::StrFormat(
+        "%s %s %.1fms", method, absl::StatusCodeToString(status.code()), ms);
+    if (!status.ok()) StrAppend(&line, ": ", status.message());
+    if (suppressed > 0) {
+      StrAppend(&line, " (and ", suppressed,
+                " more refused since the last such line)");
+    }
+    Log(RpcEndLevel(status.code(), /*stream=*/false), "rpc", line);
+  }
   reactor->Finish(ToGrpcStatus(status));
 }
 

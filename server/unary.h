@@ -18,6 +18,7 @@
 #include "google/protobuf/message.h"
 #include "server/clock.h"
 #include "server/executor.h"
+#include "server/logging.h"
 #include "server/lenient_parsing.h"
 
 namespace incidentd {
@@ -90,6 +91,8 @@ class UnaryRunner {
   const Clock& clock_;
   const absl::Duration default_deadline_;
   std::atomic<bool> accepting_{false};
+  // RESOURCE_EXHAUSTED lines: at most one a second (logging.h).
+  mutable LogThrottle refusals_{absl::Seconds(1)};
 };
 
 }  // namespace incidentd

@@ -22,4 +22,18 @@ TEST(LoggingTest, FormatLogLine_WholeSecondsKeepSixDigits) {
 }
 
 }  // namespace
+TEST(LogThrottleTest, OneLinePerPeriod_CountingWhatItHeldBack) {
+  LogThrottle throttle(absl::Seconds(1));
+  const absl::Time t0 = absl::FromUnixSeconds(1000);
+  int64_t suppressed = -1;
+  EXPECT_TRUE(throttle.Admit(t0, &suppressed));
+  EXPECT_EQ(suppressed, 0);
+  EXPECT_FALSE(throttle.Admit(t0 + absl::Milliseconds(10), &suppressed));
+  EXPECT_FALSE(throttle.Admit(t0 + absl::Milliseconds(999), &suppressed));
+  EXPECT_TRUE(throttle.Admit(t0 + absl::Seconds(1), &suppressed));
+  EXPECT_EQ(suppressed, 2);
+  EXPECT_TRUE(throttle.Admit(t0 + absl::Seconds(5), &suppressed));
+  EXPECT_EQ(suppressed, 0);
+}
+
 }  // namespace incidentd
