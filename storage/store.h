@@ -364,7 +364,15 @@ class DeliveryRepository {
     int64_t cursor = 0;
     int64_t last_seq = 0;  // the page's latest event
   };
-  // Pages whose log has events past their cursor, at most `limit`.
+  // Pages whose log has events past their cursor and that have a
+  // subscriber events notify (ACTIVE or QUARANTINED), at most `limit`.
+  // Pages without one are left behind at no cost: a subscriber hears only
+  // of events after it became active (Subscriber.after_seq), so when one
+  // arrives the old events are passed over, not sent.
+  //
+  // Without this, every commit on any page cost a second write
+  // transaction (the cursor's) even with nobody to notify.
+
   virtual absl::StatusOr<std::vector<Backlog>> ListBacklog(int limit) = 0;
   // Locks the page's cursor row (FOR UPDATE SKIP LOCKED), creating it at 0
   // when missing, and returns its position; nullopt when another

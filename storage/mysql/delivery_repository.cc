@@ -183,8 +183,11 @@ MysqlDeliveryRepository::ListBacklog(int limit) {
       "FROM event_sequences s "
       "LEFT JOIN notification_cursors c ON c.page_id = s.page_id "
       "WHERE s.last_seq > COALESCE(c.last_seq, 0) "
+      "AND EXISTS (SELECT 1 FROM subscribers u WHERE u.page_id = s.page_id "
+      "AND u.state IN (?, ?)) "
       "ORDER BY s.page_id LIMIT ?",
-      {limit}, [&](const SqlRow& row) {
+      {SubscriberState::kActive, SubscriberState::kQuarantined, limit},
+      [&](const SqlRow& row) {
         Backlog b;
         b.page_id = row.Str(1);
         b.cursor = row.Int(2);

@@ -452,9 +452,19 @@ TEST_F(DeliveryRepositoryTest,
   const std::string caught_up = NewPage();
   const std::string behind = NewPage();
   const std::string no_events = NewPage();
+  const std::string nobody_notified = NewPage();
+  for (const std::string& page : {caught_up, behind, no_events}) {
+    Subscriber s = MakeWebhookSubscriber(page, "hook", "https://h.example/x");
+    ASSERT_OK(Write([&](Transaction& tx) { return tx.subscribers().Insert(s); }));
+  }
+  // Only a subscriber still waiting for confirmation: nobody to notify.
+  Subscriber pending = MakeWebhookSubscriber(nobody_notified, "p", "https://h.example/p");
+  pending.state = SubscriberState::kPendingConfirmation;
+  ASSERT_OK(Write([&](Transaction& tx) { return tx.subscribers().Insert(pending); }));
   AppendEvents(page_, 3);
   AppendEvents(caught_up, 2);
   AppendEvents(behind, 5);
+  AppendEvents(nobody_notified, 4);
   ASSERT_OK(MoveCursor(caught_up, 2));
   ASSERT_OK(MoveCursor(behind, 1));
 
