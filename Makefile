@@ -2,11 +2,15 @@
 #   make run    install, build, start the private MariaDB, migrate, load the
 #               demo data, serve on 127.0.0.1:50051 (Ctrl-C stops it all)
 #   make test   install, build, throwaway MariaDB, every test through ctest
-.PHONY: all deps build run test test-unit clean distclean
+#   make bench  install, Release build, private MariaDB with production
+#               durability, every benchmark; table in bench/out/results.md
+#               (BENCH_MODE=quick, under 5 minutes, or full)
+.PHONY: all deps build run test test-unit bench clean distclean
 
 BUILD_DIR  ?= build/default
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
+BENCH_MODE ?= quick
 MAKEFLAGS  += --no-print-directory
 
 all: build
@@ -27,6 +31,10 @@ test: build
 # Unit tests only: no database needed.
 test-unit: build
 	@cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+# Its own Release build (build/release), apart from BUILD_DIR's.
+bench: deps
+	@BUILD_DIR=build/release BENCH_MODE=$(BENCH_MODE) JOBS=$(JOBS) scripts/bench.sh
 
 clean:
 	rm -rf $(BUILD_DIR)
