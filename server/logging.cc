@@ -67,4 +67,13 @@ bool LogThrottle::Admit(absl::Time now, int64_t* suppressed) {
   return true;
 }
 
+void FailureEdgeLog::Record(const absl::Status& round) {
+  if (!round.ok() && !failing_) {
+    Log(LogLevel::kWarn, component_, StrCat(job_, " failing: ", round.ToString()));
+  } else if (round.ok() && failing_) {
+    Log(LogLevel::kInfo, component_, StrCat(job_, " succeeding again"));
+  }
+  failing_ = !round.ok();
+}
+
 }  // namespace incidentd

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -46,6 +47,22 @@ class LogThrottle {
   absl::Mutex mu_;
   absl::Time next_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t suppressed_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// For a background job that runs in rounds: one line when its rounds start
+// failing and one when they succeed again, not one per round while (say)
+// the database is away. Not thread-safe: one per job thread.
+class FailureEdgeLog {
+ public:
+  // `job` names it in the lines, e.g. "dispatch".
+  FailureEdgeLog(std::string component, std::string job)
+      : component_(std::move(component)), job_(std::move(job)) {}
+  void Record(const absl::Status& round);
+
+ private:
+  const std::string component_;
+  const std::string job_;
+  bool failing_ = false;
 };
 
 template <typename... Args>

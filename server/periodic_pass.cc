@@ -45,13 +45,7 @@ void PeriodicPass::Loop() {
     absl::Status submitted =
         executor_.Submit(deadline, [this, done, deadline](absl::Status ready) {
           if (ready.ok()) {
-            absl::Status result = pass_(deadline);
-            if (!result.ok() && !failing_) {
-              LogWarn(name_, "passes are failing: ", result.ToString());
-            } else if (result.ok() && failing_) {
-              LogInfo(name_, "passes succeed again");
-            }
-            failing_ = !result.ok();
+            failures_.Record(pass_(deadline));
           }
           done->Notify();
         });

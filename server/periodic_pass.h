@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "server/clock.h"
 #include "server/executor.h"
+#include "server/logging.h"
 
 namespace incidentd {
 
@@ -43,10 +44,8 @@ class PeriodicPass {
   const Pass pass_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Whether the last pass failed; only passes touch it, one at a time. One
-  // log line when passes start failing and one when they recover, not one
-  // per interval while the database is away.
-  bool failing_ = false;
+  // Only passes touch it, one at a time.
+  FailureEdgeLog failures_{name_, "passes"};
   std::thread thread_;
 };
 

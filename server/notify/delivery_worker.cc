@@ -33,16 +33,6 @@ constexpr absl::Duration kStorageDeadline = absl::Seconds(10);
 absl::Time StorageDeadline() { return absl::Now() + kStorageDeadline; }
 constexpr char kEventGone[] = "event no longer kept (retention)";
 
-// "Name <addr>" -> "addr"; a bare address as is.
-std::string EnvelopeAddress(const std::string& from) {
-  const size_t open = from.rfind('<');
-  const size_t close = from.rfind('>');
-  if (open == std::string::npos || close == std::string::npos || close < open) {
-    return from;
-  }
-  return from.substr(open + 1, close - open - 1);
-}
-
 std::string LinkBase(const std::string& public_url, const Page& page) {
   std::string base = public_url.empty() ? page.url : public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -111,7 +101,7 @@ double DeliveryWorkers::Draw() {
 }
 
 void DeliveryWorkers::Loop() {
-  bool failing = false;
+  FailureEdgeLog failures("notify", "delivery");
   while (true) {
     int64_t seen;
     {
@@ -120,15 +110,7 @@ void DeliveryWorkers::Loop() {
       seen = wakes_;
     }
     absl::StatusOr<int> attempted = RunOnce();
-    if (!attempted.ok()) {
-      if (!failing) {
-        LogWarn("notify", "delivery failed: ", attempted.status().ToString());
-      }
-      failing = true;
-    } else if (failing) {
-      LogInfo("notify", "delivery recovered");
-      failing = false;
-    }
+    failures.Record(attempted.status());
     if (attempted.ok() && *attempted > 0) continue;  // more may be due
     absl::MutexLock lock(&mu_);
     auto ready = [this, seen]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

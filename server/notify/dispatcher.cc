@@ -70,16 +70,7 @@ void Dispatcher::Loop() {
       if (stopping_) return;
       woken_ = false;
     }
-    absl::StatusOr<int64_t> created = RunOnce(absl::Now() + kPassDeadline);
-    // One line when dispatching starts failing and one when it recovers,
-    // not one per poll while the database is away.
-    if (!created.ok() && !failing_) {
-      LogWarn("notify", "dispatch failed: ", created.status().ToString());
-      failing_ = true;
-    } else if (created.ok() && failing_) {
-      LogInfo("notify", "dispatch recovered");
-      failing_ = false;
-    }
+    failures_.Record(RunOnce(absl::Now() + kPassDeadline).status());
     if (clock_.Now() >= next_prune_) {
       next_prune_ = clock_.Now() + kPruneInterval;
       absl::StatusOr<int64_t> pruned = PruneOnce(absl::Now() + kPassDeadline);

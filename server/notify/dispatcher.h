@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "server/clock.h"
 #include "server/event_notifier.h"
+#include "server/logging.h"
 #include "server/notify/delivery_signal.h"
 #include "storage/store.h"
 
@@ -66,7 +67,7 @@ class Dispatcher final : public EventNotifier {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
-  bool failing_ = false;  // only the loop thread touches it
+  FailureEdgeLog failures_{"notify", "dispatch"};  // the loop thread's
   std::thread thread_;
 };
 

@@ -311,6 +311,20 @@ std::string HeaderText(std::string_view name, std::string_view raw) {
   return out;
 }
 
+}  // namespace
+
+std::string EnvelopeAddress(std::string_view from) {
+  const size_t open = from.rfind('<');
+  const size_t close = from.rfind('>');
+  if (open == std::string_view::npos || close == std::string_view::npos ||
+      close < open) {
+    return std::string(from);
+  }
+  return std::string(from.substr(open + 1, close - open - 1));
+}
+
+namespace {
+
 // RFC 5322 specials that force a display name into quotes.
 bool NeedsQuoting(std::string_view phrase) {
   return phrase.find_first_of("()<>[]:;@\\,.\"") != std::string_view::npos;

@@ -105,6 +105,10 @@ Mail RenderConfirmationMail(std::string_view page_display_name,
                             std::string_view confirm_url,
                             std::string_view confirmation_token);
 
+// The bare address of a From value: "Status <s@example.com>" ->
+// "s@example.com"; a bare address as is. The SMTP envelope sender.
+std::string EnvelopeAddress(std::string_view from);
+
 // The RFC 5322 message: Date, From, To, Subject (RFC 2047 encoded-word when
 // not ASCII), Message-ID <message_id>, MIME-Version, the extra headers, and
 // a multipart/alternative body with the text and HTML parts, each UTF-8 in
