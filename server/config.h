@@ -56,10 +56,14 @@ struct ServerConfig {
   absl::Duration health_interval;
   absl::Duration startup_db_wait;
   bool auto_migrate = true;
+  // Log successful reads too (UnaryRunner).
+  bool log_reads = false;
   // Live updates (event_hub.h): how often the tailer asks the database for
   // other replicas' events, how often an idle stream gets a heartbeat, and
   // how many events may wait for a slow watcher before its stream ends.
   absl::Duration event_poll_interval;
+  // GetPageStatus and GetIncident answers kept (read_cache.h); 0: none.
+  int64_t read_cache_bytes = 0;
   absl::Duration heartbeat_interval;
   int watch_buffer = 0;
   // How long events are kept, and how often older ones are deleted.

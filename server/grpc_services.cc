@@ -93,10 +93,12 @@ grpc::ServerUnaryReactor* PageServiceImpl::DeletePage(
 grpc::ServerUnaryReactor* PageServiceImpl::GetPageStatus(
     grpc::CallbackServerContext* ctx, const v1::GetPageStatusRequest* request,
     v1::PageStatus* response) {
-  return runner_.Run(ctx, "PageService.GetPageStatus", *request, response,
-                     [this, request](absl::Time deadline) {
-                       return logic_.GetPageStatus(*request, deadline);
-                     });
+  return runner_.RunFast(
+      ctx, "PageService.GetPageStatus", *request, response,
+      [this, request] { return logic_.CachedPageStatus(*request); },
+      [this, request](absl::Time deadline) {
+        return logic_.GetPageStatus(*request, deadline);
+      });
 }
 
 ComponentServiceImpl::ComponentServiceImpl(ComponentLogic& logic,
@@ -350,10 +352,12 @@ grpc::ServerUnaryReactor* IncidentServiceImpl::CreateIncident(
 grpc::ServerUnaryReactor* IncidentServiceImpl::GetIncident(
     grpc::CallbackServerContext* ctx, const v1::GetIncidentRequest* request,
     v1::Incident* response) {
-  return runner_.Run(ctx, "IncidentService.GetIncident", *request, response,
-                     [this, request](absl::Time deadline) {
-                       return logic_.GetIncident(*request, deadline);
-                     });
+  return runner_.RunFast(
+      ctx, "IncidentService.GetIncident", *request, response,
+      [this, request] { return logic_.CachedIncident(*request); },
+      [this, request](absl::Time deadline) {
+        return logic_.GetIncident(*request, deadline);
+      });
 }
 
 grpc::ServerUnaryReactor* IncidentServiceImpl::ListIncidents(

@@ -1,6 +1,7 @@
 #include "server/incident_logic.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,6 +31,24 @@ using storage::Transaction;
 
 // The batch size for reading a whole timeline.
 constexpr int kTimelineBatch = 500;
+
+// GetIncident's answer as the read cache keeps it: everything but the
+// durations, which depend on the time of the call, and what they are
+// computed from.
+struct CachedIncidentView final : CachedValue {
+  size_t Bytes() const override {
+    size_t bytes = sizeof(*this) + proto.SpaceUsedLong();
+    // The domain copies hold about what the proto holds.
+    return bytes + proto.ByteSizeLong();
+  }
+  v1::Incident proto;
+  Incident incident;
+  std::vector<IncidentUpdate> timeline;
+};
+
+std::string IncidentCacheKey(const std::string& incident_id) {
+  return StrCat("incident/", incident_id);
+}
 
 absl::StatusOr<std::string> ChosenId(std::string_view field,
                                      const std::string& requested) {
@@ -488,23 +507,50 @@ absl::StatusOr<v1::Incident> IncidentLogic::CreateIncident(
   return ToProto(result);
 }
 
+std::optional<absl::StatusOr<v1::Incident>> IncidentLogic::CachedIncident(
+    const v1::GetIncidentRequest& request) {
+  absl::StatusOr<PageChildName> name =
+      ParseIncidentName("name", request.name());
+  if (!name.ok()) return name.status();
+  if (cache_ == nullptr) return std::nullopt;
+  std::shared_ptr<const CachedIncidentView> hit =
+      cache_->Find<CachedIncidentView>(name->page_id,
+                                       IncidentCacheKey(name->id));
+  if (hit == nullptr) return std::nullopt;
+  v1::Incident out = hit->proto;
+  *out.mutable_durations() =
+      ToProto(domain::ComputeDurations(hit->incident, hit->timeline, Now()));
+  return out;
+}
+
 absl::StatusOr<v1::Incident> IncidentLogic::GetIncident(
     const v1::GetIncidentRequest& request, absl::Time deadline) {
+  if (auto cached = CachedIncident(request)) return *std::move(cached);
   ASSIGN_OR_RETURN(PageChildName name,
                    ParseIncidentName("name", request.name()));
-  Incident incident;
-  std::vector<IncidentUpdate> timeline;
+  ReadCache::Fill fill;
+  if (cache_ != nullptr) fill = cache_->BeginFill(name.page_id);
+  int64_t seq = 0;
+  auto view = std::make_shared<CachedIncidentView>();
   RETURN_IF_ERROR(
       store_.ReadOnly(deadline, [&](Transaction& tx) -> absl::Status {
-        ASSIGN_OR_RETURN(
-            incident, tx.incidents().Get(name.page_id, name.id, Lock::kNone));
-        ASSIGN_OR_RETURN(timeline, ReadTimeline(tx, name.page_id, name.id));
+        ASSIGN_OR_RETURN(seq, ReadPageSequence(tx, name.page_id));
+        ASSIGN_OR_RETURN(view->incident, tx.incidents().Get(
+                                             name.page_id, name.id, Lock::kNone));
+        ASSIGN_OR_RETURN(view->timeline,
+                         ReadTimeline(tx, name.page_id, name.id));
         return absl::OkStatus();
       }));
-  v1::Incident out = ToProto(incident);
-  *out.mutable_durations() =
-      ToProto(domain::ComputeDurations(incident, timeline, Now()));
-  for (const IncidentUpdate& u : timeline) *out.add_updates() = ToProto(u);
+  view->proto = ToProto(view->incident);
+  for (const IncidentUpdate& u : view->timeline) {
+    *view->proto.add_updates() = ToProto(u);
+  }
+  v1::Incident out = view->proto;
+  *out.mutable_durations() = ToProto(
+      domain::ComputeDurations(view->incident, view->timeline, Now()));
+  if (cache_ != nullptr) {
+    cache_->Insert(fill, IncidentCacheKey(name.id), seq, std::move(view));
+  }
   return out;
 }
 

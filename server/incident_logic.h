@@ -6,6 +6,7 @@
 #ifndef INCIDENTD_SERVER_INCIDENT_LOGIC_H_
 #define INCIDENTD_SERVER_INCIDENT_LOGIC_H_
 
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -14,6 +15,7 @@
 #include "incidentd/v1/resources.pb.h"
 #include "server/clock.h"
 #include "server/event_notifier.h"
+#include "server/read_cache.h"
 #include "storage/model.h"
 #include "storage/store.h"
 
@@ -22,14 +24,20 @@ namespace incidentd {
 class IncidentLogic {
  public:
   // `notifier` is told of every committed change that appended events.
+  // `cache`, if given, keeps GetIncident answers (it must be among the
+  // notifier's targets).
   IncidentLogic(storage::Store& store, const Clock& clock,
-                EventNotifier& notifier)
-      : store_(store), clock_(clock), notifier_(notifier) {}
+                EventNotifier& notifier, ReadCache* cache = nullptr)
+      : store_(store), clock_(clock), notifier_(notifier), cache_(cache) {}
 
   absl::StatusOr<v1::Incident> CreateIncident(
       const v1::CreateIncidentRequest& request, absl::Time deadline);
   absl::StatusOr<v1::Incident> GetIncident(
       const v1::GetIncidentRequest& request, absl::Time deadline);
+  // GetIncident without blocking, for gRPC's threads: the answer when the
+  // cache has it (or the request is invalid), nullopt when it takes a read.
+  std::optional<absl::StatusOr<v1::Incident>> CachedIncident(
+      const v1::GetIncidentRequest& request);
   absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(
       const v1::ListIncidentsRequest& request, absl::Time deadline);
   absl::StatusOr<v1::Incident> UpdateIncident(
@@ -88,6 +96,7 @@ class IncidentLogic {
   storage::Store& store_;
   const Clock& clock_;
   EventNotifier& notifier_;
+  ReadCache* const cache_;
 };
 
 }  // namespace incidentd

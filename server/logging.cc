@@ -55,6 +55,16 @@ LogLevel RpcEndLevel(absl::StatusCode code, bool stream) {
   }
 }
 
+bool IsReadMethod(std::string_view method) {
+  const size_t dot = method.rfind('.');
+  const std::string_view name =
+      dot == std::string_view::npos ? method : method.substr(dot + 1);
+  for (std::string_view verb : {"Get", "List", "Count"}) {
+    if (name.substr(0, verb.size()) == verb) return true;
+  }
+  return false;
+}
+
 bool LogThrottle::Admit(absl::Time now, int64_t* suppressed) {
   absl::MutexLock lock(&mu_);
   if (now < next_) {

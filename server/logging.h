@@ -32,6 +32,11 @@ void Log(LogLevel level, std::string_view component, std::string_view message);
 // streams log it as info.
 LogLevel RpcEndLevel(absl::StatusCode code, bool stream);
 
+// Whether a method ("Service.GetX", full names too) only reads: AIP's read
+// methods, Get*, List* and Count*. Successful reads are not logged by
+// default (UnaryRunner).
+bool IsReadMethod(std::string_view method);
+
 // At most one line per period for a kind of event that can come in floods
 // (calls refused while overloaded): in overload, a line with a flush per
 // refused call costs more CPU than refusing it, and the log says no more.

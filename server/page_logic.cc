@@ -1,5 +1,6 @@
 #include "server/page_logic.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,15 @@ absl::Status ValidateUrl(const Page& page) {
 absl::Status ValidateTimeZone(const Page& page) {
   return domain::ValidateTimeZone("page.time_zone", page.time_zone);
 }
+
+// GetPageStatus's answer as the read cache keeps it; compute_time is set
+// when it is served.
+constexpr char kStatusKey[] = "status";
+struct CachedStatus final : CachedValue {
+  explicit CachedStatus(v1::PageStatus s) : status(std::move(s)) {}
+  size_t Bytes() const override { return status.SpaceUsedLong(); }
+  v1::PageStatus status;
+};
 
 }  // namespace
 
@@ -162,22 +172,47 @@ absl::StatusOr<google::protobuf::Empty> PageLogic::DeletePage(
         }
         return tx.pages().Delete(id);
       }));
+  // No event, but cached answers about the page must go.
+  notifier_.PageChanged(id);
   return google::protobuf::Empty();
+}
+
+std::optional<absl::StatusOr<v1::PageStatus>> PageLogic::CachedPageStatus(
+    const v1::GetPageStatusRequest& request) {
+  absl::StatusOr<std::string> id = ParsePageStatusName("name", request.name());
+  if (!id.ok()) return id.status();
+  if (cache_ == nullptr) return std::nullopt;
+  std::shared_ptr<const CachedStatus> hit =
+      cache_->Find<CachedStatus>(*id, kStatusKey);
+  if (hit == nullptr) return std::nullopt;
+  v1::PageStatus out = hit->status;
+  *out.mutable_compute_time() = ToProtoTime(Now());
+  return out;
 }
 
 absl::StatusOr<v1::PageStatus> PageLogic::GetPageStatus(
     const v1::GetPageStatusRequest& request, absl::Time deadline) {
+  if (auto cached = CachedPageStatus(request)) return *std::move(cached);
   ASSIGN_OR_RETURN(std::string id, ParsePageStatusName("name", request.name()));
+  ReadCache::Fill fill;
+  if (cache_ != nullptr) fill = cache_->BeginFill(id);
+  int64_t seq = 0;
   std::vector<Component> components;
   std::vector<Incident> open;
   RETURN_IF_ERROR(
       store_.ReadOnly(deadline, [&](Transaction& tx) -> absl::Status {
-        RETURN_IF_ERROR(tx.pages().Get(id, Lock::kNone).status());
+        ASSIGN_OR_RETURN(seq, ReadPageSequence(tx, id));
         ASSIGN_OR_RETURN(components, ReadAllComponents(tx, id));
         ASSIGN_OR_RETURN(open, tx.incidents().ListOpen(id));
         return absl::OkStatus();
       }));
-  return BuildPageStatus(id, components, std::move(open), Now());
+  v1::PageStatus status =
+      BuildPageStatus(id, components, std::move(open), Now());
+  if (cache_ != nullptr) {
+    cache_->Insert(fill, kStatusKey, seq,
+                   std::make_shared<CachedStatus>(status));
+  }
+  return status;
 }
 
 }  // namespace incidentd

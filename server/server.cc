@@ -42,6 +42,17 @@ EventHub::Options HubOptions(const ServerConfig& config) {
   return o;
 }
 
+ReadCache::Options CacheOptions(const ServerConfig& config) {
+  ReadCache::Options o;
+  o.capacity_bytes = static_cast<size_t>(config.read_cache_bytes);
+  // As fresh as the live streams: other replicas' commits within a poll.
+  o.poll_interval = config.event_poll_interval;
+  // A few missed polls are a slow database; more, and it may be gone.
+  o.verify_within = std::max(absl::Seconds(1), 10 * config.event_poll_interval);
+  o.read_deadline = std::min(config.default_deadline, absl::Seconds(5));
+  return o;
+}
+
 EventWatcher::Options WatcherOptions(const ServerConfig& config) {
   EventWatcher::Options o;
   o.buffer = config.watch_buffer;
@@ -133,7 +144,7 @@ IncidentServer::IncidentServer(const ServerConfig& config,
     : config_(config),
       store_(std::move(store)),
       executor_(config.workers, config.queue_capacity, clock_),
-      runner_(executor_, clock_, config.default_deadline),
+      runner_(executor_, clock_, config.default_deadline, config.log_reads),
       watch_logic_(*store_, clock_),
       event_hub_(
           watch_logic_, clock_,
@@ -141,16 +152,18 @@ IncidentServer::IncidentServer(const ServerConfig& config,
             return executor_.Submit(deadline, std::move(task));
           },
           HubOptions(config)),
+      read_cache_(watch_logic_, clock_, CacheOptions(config)),
       webhooks_(WebhookTransportFor(config)),
       mail_(notify::NewCurlMailTransport(config.notify.mail)),
       delivery_workers_(*store_, clock_, *webhooks_, *mail_,
                         DeliveryOptionsFor(config)),
       dispatcher_(*store_, clock_, delivery_workers_,
                   config.notify.poll_interval, config.event_retention),
-      commit_notifier_({&event_hub_, &dispatcher_}),
-      page_logic_(*store_, clock_, commit_notifier_),
+      // The cache first: its answers must be gone before the RPC returns.
+      commit_notifier_({&read_cache_, &event_hub_, &dispatcher_}),
+      page_logic_(*store_, clock_, commit_notifier_, &read_cache_),
       component_logic_(*store_, clock_, commit_notifier_),
-      incident_logic_(*store_, clock_, commit_notifier_),
+      incident_logic_(*store_, clock_, commit_notifier_, &read_cache_),
       postmortem_logic_(*store_, clock_, commit_notifier_),
       subscription_logic_(*store_, clock_, delivery_workers_,
                           SubscriptionOptionsFor(config)),
@@ -208,6 +221,7 @@ void IncidentServer::SetServing(bool serving) {
 void IncidentServer::Ready() {
   runner_.SetAccepting(true);
   event_hub_.Start();
+  read_cache_.Start();
   health_monitor_.Start();
   scheduler_.Start();
   pruner_.Start();
@@ -226,6 +240,7 @@ void IncidentServer::Shutdown() {
     }
   }
   health_monitor_.Stop();
+  read_cache_.Stop();
   scheduler_.Stop();
   pruner_.Stop();
   // Deliveries in flight finish (each bounded by its transport's timeout);

@@ -28,6 +28,7 @@
 #include "server/notify/transport.h"
 #include "server/page_logic.h"
 #include "server/postmortem_logic.h"
+#include "server/read_cache.h"
 #include "server/subscription_logic.h"
 #include "server/subscription_service.h"
 #include "server/unary.h"
@@ -83,6 +84,7 @@ class IncidentServer {
   // before them).
   WatchLogic watch_logic_;
   EventHub event_hub_;
+  ReadCache read_cache_;
   // Notifications: the transports, the workers that send (and are woken by
   // whatever makes deliveries due) and the dispatcher that turns committed
   // events into deliveries. Every commit is told to the hub and the

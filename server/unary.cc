@@ -17,13 +17,23 @@ absl::Time UnaryRunner::DeadlineFor(
   return absl::FromChrono(d);
 }
 
+namespace {
+
+// A read this slow is logged even when reads are not.
+constexpr absl::Duration kSlowRead = absl::Milliseconds(100);
+
+}  // namespace
+
 void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
                          absl::Time start, const absl::Status& status) const {
   const absl::Time now = clock_.Now();
   int64_t suppressed = 0;
   // Refusals come in floods exactly when CPU is short: one line a second.
-  const bool log = status.code() != absl::StatusCode::kResourceExhausted ||
-                   refusals_.Admit(now, &suppressed);
+  const bool log =
+      status.ok()
+          ? log_reads_ || now - start >= kSlowRead || !IsReadMethod(method)
+          : status.code() != absl::StatusCode::kResourceExhausted ||
+                refusals_.Admit(now, &suppressed);
   if (log) {
     const double ms = absl::ToDoubleMilliseconds(now - start);
     std::string line = absl::StrFormat(

@@ -255,6 +255,51 @@ TEST_F(ReplicasTest, OneKilled_ItsWatchersResumeThroughTheOtherWithNothingLost) 
 }
 
 // A maintenance scheduled from `start` for an hour, moving by itself.
+// Reads are answered from each replica's read cache: a write through the
+// other replica shows in them within its poll interval (50ms here), and a
+// deleted page stops being answered.
+TEST_F(ReplicasTest, CachedReadsOnOne_SeeWritesThroughTheOtherWithinAPoll) {
+  CreatePageWithComponents(a_->client(), "p1");
+  ASSERT_OK_AND_ASSIGN(v1::Incident opened,
+                       CreateIncident(a_->client(), "p1", "db",
+                                      {ComponentName("p1", "api")},
+                                      v1::IncidentStatus::INVESTIGATING));
+  // B reads (and caches) both answers, twice.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_OK_AND_ASSIGN(v1::PageStatus status, GetPageStatus(b_->client(), "p1"));
+    EXPECT_EQ(status.open_incidents_size(), 1);
+    ASSERT_OK(GetIncident(b_->client(), opened.name()).status());
+  }
+  ASSERT_OK(PostUpdate(a_->client(), opened.name(), v1::IncidentStatus::RESOLVED,
+                       "Fixed."));
+  const absl::Time posted = absl::Now();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        absl::StatusOr<v1::PageStatus> status = GetPageStatus(b_->client(), "p1");
+        absl::StatusOr<v1::Incident> incident =
+            GetIncident(b_->client(), opened.name());
+        return status.ok() && status->open_incidents_size() == 0 &&
+               incident.ok() &&
+               incident->status() == v1::IncidentStatus::RESOLVED;
+      },
+      absl::Seconds(5)))
+      << "replica B still answers what it read before the post";
+  // Generous for a loaded machine; the poll itself is 50ms.
+  EXPECT_LT(absl::Now() - posted, absl::Seconds(2));
+
+  v1::DeletePageRequest del;
+  del.set_name(PageName("p1"));
+  del.set_force(true);
+  ASSERT_OK(a_->client().DeletePage(del));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return GetPageStatus(b_->client(), "p1").status().code() ==
+               absl::StatusCode::kNotFound;
+      },
+      absl::Seconds(5)))
+      << "replica B still answers for a deleted page";
+}
+
 absl::StatusOr<v1::Incident> ScheduleMaintenance(client::Client& client,
                                                  const std::string& page,
                                                  const std::string& id,

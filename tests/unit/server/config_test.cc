@@ -121,11 +121,25 @@ TEST_F(ConfigTest, QueueCapacityZero_IsFourPerWorker) {
 
 TEST_F(ConfigTest,
        ConnectionPool_HasWorkersPlusProbeTailerDispatcherAndDeliveryWorkers) {
-  ParseArgs({"--pool_size=4", "--delivery_workers=3"});
+  ParseArgs({"--pool_size=4", "--delivery_workers=3", "--read_cache_bytes=0"});
   ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
   EXPECT_EQ(c.workers, 4);
   EXPECT_EQ(c.notify.workers, 3);
   EXPECT_EQ(c.mysql.pool_size, 4 + 2 + 1 + 3);
+}
+
+TEST_F(ConfigTest, ConnectionPool_HasOneMoreForTheReadCachesPoller) {
+  ParseArgs({"--pool_size=4", "--delivery_workers=3"});
+  ASSERT_OK_AND_ASSIGN(ServerConfig c, ConfigFromFlags());
+  EXPECT_EQ(c.read_cache_bytes, int64_t{64} << 20);
+  EXPECT_EQ(c.mysql.pool_size, 4 + 2 + 1 + 3 + 1);
+}
+
+TEST_F(ConfigTest, ReadCacheBytes_Negative_IsInvalid) {
+  ParseArgs({"--read_cache_bytes=-1"});
+  absl::StatusOr<ServerConfig> c = ConfigFromFlags();
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), ::testing::HasSubstr("--read_cache_bytes"));
 }
 
 TEST_F(ConfigTest, Notifications_DefaultsMatchTheIssue) {

@@ -21,6 +21,19 @@ TEST(LoggingTest, FormatLogLine_WholeSecondsKeepSixDigits) {
             "1970-01-01T00:00:00.000000Z INFO [c] m");
 }
 
+TEST(IsReadMethodTest, GetListCount_AreReads_EverythingElseIsNot) {
+  EXPECT_TRUE(IsReadMethod("PageService.GetPageStatus"));
+  EXPECT_TRUE(IsReadMethod("incidentd.v1.IncidentService.ListIncidents"));
+  EXPECT_TRUE(IsReadMethod("SubscriptionService.CountSubscribers"));
+  EXPECT_TRUE(IsReadMethod("GetPage"));
+  EXPECT_FALSE(IsReadMethod("IncidentService.PostIncidentUpdate"));
+  EXPECT_FALSE(IsReadMethod("PageService.DeletePage"));
+  EXPECT_FALSE(IsReadMethod("SubscriptionService.ConfirmSubscriber"));
+  // A verb elsewhere in the name does not count.
+  EXPECT_FALSE(IsReadMethod("Getter.SetThing"));
+  EXPECT_FALSE(IsReadMethod(""));
+}
+
 }  // namespace
 TEST(LogThrottleTest, OneLinePerPeriod_CountingWhatItHeldBack) {
   LogThrottle throttle(absl::Seconds(1));
