@@ -1,10 +1,12 @@
 #include "server/notify/dispatcher.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "server/domain/subscriptions.h"
 #include "server/logging.h"
 #include "server/names.h"
@@ -26,6 +28,14 @@ constexpr absl::Duration kPassDeadline = absl::Seconds(30);
 constexpr absl::Duration kPruneInterval = absl::Minutes(5);
 constexpr int kPruneBatch = 1000;
 constexpr int kPruneBatchesPerPass = 20;
+// Bounds on the quiet pages' bookkeeping (a replica writing to very many
+// pages falls back to waking on every commit).
+constexpr size_t kMaxWokenPages = 10000;
+constexpr size_t kMaxQuietPages = 100000;
+// Pages checked for subscribers after one pass (one short query each).
+constexpr size_t kMaxQuietChecks = 64;
+
+absl::string_view Abseil(std::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
@@ -54,12 +64,73 @@ void Dispatcher::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Dispatcher::PageChanged(std::string_view) {
+void Dispatcher::PageChanged(std::string_view page_id) {
   absl::MutexLock lock(&mu_);
+  auto quiet = quiet_.find(Abseil(page_id));
+  if (quiet != quiet_.end()) {
+    if (clock_.Now() < quiet->second) return;
+    quiet_.erase(quiet);
+  }
   woken_ = true;
+  if (woken_pages_.size() < kMaxWokenPages) {
+    woken_pages_.emplace_back(page_id);
+  } else {
+    woken_overflow_ = true;
+  }
+}
+
+void Dispatcher::NoteQuietPages(const std::vector<std::string>& woken,
+                                const std::vector<std::string>& dispatched) {
+  absl::flat_hash_set<std::string_view> had_backlog(dispatched.begin(),
+                                                    dispatched.end());
+  // A woken page without a backlog either has nobody to notify or was
+  // dispatched by another replica first; only the first kind goes quiet
+  // (the second must keep waking this replica's workers at once).
+  std::vector<std::string> candidates;
+  for (const std::string& page : woken) {
+    if (had_backlog.contains(page)) continue;
+    if (candidates.size() >= kMaxQuietChecks) break;
+    if (std::find(candidates.begin(), candidates.end(), page) ==
+        candidates.end()) {
+      candidates.push_back(page);
+    }
+  }
+  std::vector<std::string> quiet;
+  if (!candidates.empty()) {
+    absl::Status checked = store_.ReadOnly(
+        absl::Now() + kPassDeadline,
+        [&](storage::Transaction& tx) -> absl::Status {
+          quiet.clear();
+          for (const std::string& page : candidates) {
+            absl::StatusOr<storage::SubscriberRepository::Counts> counts =
+                tx.subscribers().CountByState(page);
+            if (absl::IsNotFound(counts.status())) continue;  // deleted
+            RETURN_IF_ERROR(counts.status());
+            if (counts->active + counts->quarantined == 0) {
+              quiet.push_back(page);
+            }
+          }
+          return absl::OkStatus();
+        });
+    // Not knowing is no reason to stop waking: nothing goes quiet.
+    if (!checked.ok()) quiet.clear();
+  }
+  const absl::Time until = clock_.Now() + poll_interval_;
+  absl::MutexLock lock(&mu_);
+  for (const std::string& page : dispatched) quiet_.erase(page);
+  for (const std::string& page : quiet) quiet_[page] = until;
+  if (quiet_.size() > kMaxQuietPages) {
+    const absl::Time now = clock_.Now();
+    absl::erase_if(quiet_, [now](const auto& entry) {
+      return entry.second <= now;
+    });
+    if (quiet_.size() > kMaxQuietPages) quiet_.clear();
+  }
 }
 
 void Dispatcher::Loop() {
+  std::vector<std::string> woken;
+  bool overflow = false;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
@@ -69,8 +140,20 @@ void Dispatcher::Loop() {
       mu_.AwaitWithTimeout(absl::Condition(&ready), poll_interval_);
       if (stopping_) return;
       woken_ = false;
+      woken.swap(woken_pages_);
+      woken_pages_.clear();
+      overflow = woken_overflow_;
+      woken_overflow_ = false;
     }
-    failures_.Record(RunOnce(absl::Now() + kPassDeadline).status());
+    std::vector<std::string> dispatched;
+    absl::StatusOr<int64_t> pass =
+        RunPass(absl::Now() + kPassDeadline, &dispatched);
+    failures_.Record(pass.status());
+    // A pass that stopped at its page bound may not have listed them all.
+    if (pass.ok() && !overflow &&
+        dispatched.size() < static_cast<size_t>(kPagesPerPass)) {
+      NoteQuietPages(woken, dispatched);
+    }
     if (clock_.Now() >= next_prune_) {
       next_prune_ = clock_.Now() + kPruneInterval;
       absl::StatusOr<int64_t> pruned = PruneOnce(absl::Now() + kPassDeadline);
@@ -104,6 +187,11 @@ absl::StatusOr<int64_t> Dispatcher::PruneOnce(absl::Time deadline) {
 }
 
 absl::StatusOr<int64_t> Dispatcher::RunOnce(absl::Time deadline) {
+  return RunPass(deadline, nullptr);
+}
+
+absl::StatusOr<int64_t> Dispatcher::RunPass(absl::Time deadline,
+                                            std::vector<std::string>* pages) {
   std::vector<storage::DeliveryRepository::Backlog> backlog;
   RETURN_IF_ERROR(store_.ReadOnly(deadline, [&](storage::Transaction& tx)
                                                 -> absl::Status {
@@ -112,6 +200,7 @@ absl::StatusOr<int64_t> Dispatcher::RunOnce(absl::Time deadline) {
   }));
   int64_t created = 0;
   for (const auto& page : backlog) {
+    if (pages != nullptr) pages->push_back(page.page_id);
     for (int batch = 0; batch < kBatchesPerPage; ++batch) {
       ASSIGN_OR_RETURN(std::optional<int64_t> made,
                        DispatchBatch(page.page_id, deadline));

@@ -13,10 +13,13 @@
 #define INCIDENTD_SERVER_NOTIFY_DISPATCHER_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -52,6 +55,13 @@ class Dispatcher final : public EventNotifier {
   absl::StatusOr<int64_t> PruneOnce(absl::Time deadline);
 
  private:
+  // RunOnce, also telling which pages had a backlog (when asked).
+  absl::StatusOr<int64_t> RunPass(absl::Time deadline,
+                                  std::vector<std::string>* pages);
+  // After a pass woken by local commits on `woken`: those that turned out
+  // to have nobody to notify go quiet for a poll interval.
+  void NoteQuietPages(const std::vector<std::string>& woken,
+                      const std::vector<std::string>& dispatched);
   // One batch of one page's events; how many deliveries it created, or
   // nullopt when the page has nothing left (or another replica holds it).
   absl::StatusOr<std::optional<int64_t>> DispatchBatch(
@@ -67,6 +77,17 @@ class Dispatcher final : public EventNotifier {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;
+  // The pages local commits woke it for since the last pass (at most
+  // kMaxWokenPages; beyond that, none is made quiet by the pass).
+  std::vector<std::string> woken_pages_ ABSL_GUARDED_BY(mu_);
+  bool woken_overflow_ ABSL_GUARDED_BY(mu_) = false;
+  // Pages whose commits do not wake it, until the time given: a commit woke
+  // it for them, the pass found nothing to dispatch and the page has nobody
+  // to notify.
+  // Without this, every post to such a page cost a transaction of its own
+  // here. The poll still looks at every page, so one that gains a
+  // subscriber meanwhile waits one poll at most.
+  absl::flat_hash_map<std::string, absl::Time> quiet_ ABSL_GUARDED_BY(mu_);
   FailureEdgeLog failures_{"notify", "dispatch"};  // the loop thread's
   std::thread thread_;
 };
