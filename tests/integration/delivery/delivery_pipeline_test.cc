@@ -4,6 +4,8 @@
 // transports under a fake clock, so retries, leases and quarantine run
 // without waiting.
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -121,6 +123,42 @@ std::string Header(const notify::WebhookRequest& r, std::string_view name) {
     if (n == name) return v;
   }
   return "";
+}
+
+// Counts the read-only transactions run through it: how often the
+// dispatcher's loop went to the database.
+class CountingStore final : public storage::Store {
+ public:
+  explicit CountingStore(storage::Store& inner) : inner_(inner) {}
+  absl::Status ReadWrite(
+      absl::Time deadline,
+      absl::FunctionRef<absl::Status(Transaction&)> fn) override {
+    return inner_.ReadWrite(deadline, fn);
+  }
+  absl::Status ReadOnly(
+      absl::Time deadline,
+      absl::FunctionRef<absl::Status(Transaction&)> fn) override {
+    ++reads_;
+    return inner_.ReadOnly(deadline, fn);
+  }
+  absl::Status Ping(absl::Time deadline) override {
+    return inner_.Ping(deadline);
+  }
+  int reads() const { return reads_.load(); }
+
+ private:
+  storage::Store& inner_;
+  std::atomic<int> reads_{0};
+};
+
+// Waits (real time) until `condition` holds; whether it did.
+bool Eventually(const std::function<bool()>& condition) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!condition()) {
+    if (absl::Now() > give_up) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
 }
 
 class DeliveryPipelineTest : public MysqlTest {
@@ -346,6 +384,52 @@ TEST_F(DeliveryPipelineTest, Dispatch_IncidentFilterAndEarlierEventsIgnored) {
   ASSERT_EQ(one_seqs.size(), 1u);
   EXPECT_EQ(one_seqs[0], whole_seqs[1]);
   EXPECT_GT(whole_seqs[0], whole.after_seq);
+}
+
+// The loop's own behaviour on local commits (PageChanged), with a poll
+// interval of an hour so that only wake-ups run passes.
+TEST_F(DeliveryPipelineTest, Loop_PageNobodySubscribesTo_StopsWakingItAfterOnePass) {
+  CountingStore counting(store());
+  notify::Dispatcher loop(counting, clock_, signal_, absl::Hours(1),
+                          absl::Hours(24));
+  loop.Start();
+  const std::string incident = OpenIncident("i1", "a");
+  loop.PageChanged(page_);
+  // One pass: the backlog, then the check that nobody subscribes.
+  ASSERT_TRUE(Eventually([&] { return counting.reads() >= 2; }));
+  absl::SleepFor(absl::Milliseconds(100));
+  const int after_first = counting.reads();
+  for (int i = 0; i < 10; ++i) {
+    PostUpdate(incident, v1::IncidentStatus::IDENTIFIED, true);
+    loop.PageChanged(page_);
+  }
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(counting.reads(), after_first)
+      << "commits to a page without subscribers still wake the dispatcher";
+  // The quiet lasts one poll interval (clock time): then commits wake it.
+  clock_.Advance(absl::Hours(1) + absl::Seconds(1));
+  loop.PageChanged(page_);
+  EXPECT_TRUE(Eventually([&] { return counting.reads() > after_first; }));
+  loop.Stop();
+}
+
+TEST_F(DeliveryPipelineTest, Loop_PageDispatchedByAnotherReplica_KeepsWakingIt) {
+  // This replica's pass finds nothing (the other dispatcher was first), but
+  // the page has a subscriber: its next commit must still wake it at once.
+  const Subscriber s = AddSubscriber(SubscriberKind::kWebhook, {});
+  CountingStore counting(store());
+  notify::Dispatcher loop(counting, clock_, signal_, absl::Hours(1),
+                          absl::Hours(24));
+  loop.Start();
+  const std::string incident = OpenIncident("i1", "a");
+  ASSERT_EQ(Dispatch(), 1);  // the other replica
+  loop.PageChanged(page_);
+  ASSERT_TRUE(Eventually([&] { return counting.reads() >= 2; }));
+  PostUpdate(incident, v1::IncidentStatus::IDENTIFIED, true);
+  loop.PageChanged(page_);
+  EXPECT_TRUE(Eventually([&] { return Deliveries(s.id).size() == 2; }))
+      << "the second event was not dispatched on its commit";
+  loop.Stop();
 }
 
 TEST_F(DeliveryPipelineTest, Dispatch_ConcurrentDispatchers_CreateEachDeliveryOnce) {
