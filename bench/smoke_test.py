@@ -6,6 +6,10 @@ and prints at least one valid Result line (bench/common/bench_common.h) and
 nothing else on stdout. Benchmarks are not tests: no figure is judged.
 
   smoke_test.py --server PATH/incidentd PROGRAM...
+
+A program is bench/<area>/bench_<area>; a helper it spawns (a bare
+baseline server, bench/<area>/bench_bare_*) is skipped when it sits beside
+its program, so `build/bench/*/bench_*` can be passed as it is.
 """
 
 import argparse
@@ -49,6 +53,14 @@ def problems_of(line):
     if unknown:
         out.append(f"unknown fields {sorted(unknown)}")
     return out
+
+
+def is_helper(program):
+    """Whether `program` is a helper of the program beside it: in
+    bench/<area>/, anything but bench_<area> when bench_<area> is there."""
+    folder = os.path.dirname(os.path.abspath(program))
+    own = os.path.join(folder, "bench_" + os.path.basename(folder))
+    return os.path.abspath(program) != own and os.path.exists(own)
 
 
 def run_one(program, env, timeout):
@@ -99,7 +111,18 @@ def main(argv):
                          "`make test`, which starts the database\n")
         return 1
 
+    programs = [p for p in args.programs if not is_helper(p)]
+    for p in args.programs:
+        if p not in programs:
+            print(f"{os.path.basename(p)}: skipped (a helper of "
+                  f"{os.path.basename(os.path.dirname(os.path.abspath(p)))}'s "
+                  "program)")
+    if not programs:
+        sys.stderr.write("no bench program among the arguments\n")
+        return 1
+
     failures = []
+    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="incidentd-bench-smoke-") as out:
         env = dict(os.environ)
         env.update({
@@ -110,8 +133,9 @@ def main(argv):
             "INCIDENTD_BENCH_SERVER_CPUS": "",
             "INCIDENTD_BENCH_LOAD_CPUS": "",
         })
-        for program in args.programs:
+        for program in programs:
             failures += run_one(program, env, args.timeout)
+    print(f"{len(programs)} program(s) in {time.monotonic() - started:.1f} s")
     for f in failures:
         sys.stderr.write(f"FAIL {f}\n")
     return 1 if failures else 0

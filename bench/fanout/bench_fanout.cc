@@ -77,19 +77,30 @@ struct Config {
   int max_writes_in_flight = 16;
   // --rate: no sweep, latency at that rate only.
   bool fixed_rate = false;
+  // After the streams are opened, before their memory is read: for what
+  // the server frees or allocates late.
+  absl::Duration settle = absl::Milliseconds(300);
+  // Before a phase, the streams must have had no delivery for this long
+  // (the backlog of the step before is gone).
+  absl::Duration quiet = absl::Milliseconds(300);
 };
 
 Config MakeConfig(bool smoke, bool quick) {
   Config c;
   if (smoke) {
+    // Every figure from real deliveries on both servers and across
+    // replicas, as briefly as that allows: one sweep step of a few writes,
+    // the latency phase's minimum of 4 writes.
     c.watcher_counts = {10};
-    c.step_min = absl::Milliseconds(300);
+    c.step_min = absl::Milliseconds(100);
     c.step_min_writes = 3;
     c.sweep_start_deliveries = 500;
-    c.sweep_max_steps = 2;
+    c.sweep_max_steps = 1;
     c.refine_steps = 0;
-    c.latency_duration = absl::Milliseconds(500);
+    c.latency_duration = absl::Milliseconds(200);
     c.cross_replica_watchers = 10;
+    c.settle = absl::Milliseconds(50);
+    c.quiet = absl::Milliseconds(50);
   } else if (quick) {
     c.watcher_counts = {100, 1000, 10000};
     c.step_min = absl::Milliseconds(800);
@@ -529,10 +540,12 @@ struct Measurement {
 
 // Brings the load back to `watchers` live streams with nothing in flight
 // after a step that was not kept up with: waits for the backlog to drain
-// (or, if it does not soon, replaces every stream), then replaces the
-// streams that were cut off, from the page's head.
-absl::Status Recover(Target& target, WatchLoad& load, int watchers) {
-  if (!load.WaitQuiet(absl::Milliseconds(300), absl::Seconds(5))) {
+// (`quiet` without a delivery; if that does not come soon, replaces every
+// stream), then replaces the streams that were cut off, from the page's
+// head.
+absl::Status Recover(Target& target, WatchLoad& load, int watchers,
+                     absl::Duration quiet) {
+  if (!load.WaitQuiet(quiet, absl::Seconds(5))) {
     load.CancelAll();
   }
   load.TakeDeliveries();
@@ -580,7 +593,7 @@ absl::StatusOr<Measurement> Measure(Target& target, const Config& config,
   const absl::Duration open_time = absl::Now() - opening;
   // Each stream's headers follow its start read, so the streams are set
   // up; a moment more for whatever the server frees or allocates late.
-  absl::SleepFor(absl::Milliseconds(300));
+  absl::SleepFor(config.settle);
   absl::StatusOr<int64_t> rss_idle = target.process().RssBytes();
   if (!rss_idle.ok()) return rss_idle.status();
   m.kib_per_stream = static_cast<double>(*rss_idle - *rss_before) / 1024.0 /
@@ -628,7 +641,10 @@ absl::StatusOr<Measurement> Measure(Target& target, const Config& config,
   // with (three times at most).
   for (int i = 0; i < 3 && !m.best.has_value() && m.first_lost.has_value();
        ++i) {
-    if (absl::Status s = Recover(target, load, watchers); !s.ok()) return s;
+    if (absl::Status s = Recover(target, load, watchers, config.quiet);
+        !s.ok()) {
+      return s;
+    }
     const double lower = m.first_lost->offered_rate / 2;
     Step step = run_step(lower, session.StepWrites(lower), config.drain);
     if (step.kept_up) {
@@ -643,7 +659,10 @@ absl::StatusOr<Measurement> Measure(Target& target, const Config& config,
        ++i) {
     // Half-way (geometrically) between the last rate kept up with and the
     // first that was not.
-    if (absl::Status s = Recover(target, load, watchers); !s.ok()) return s;
+    if (absl::Status s = Recover(target, load, watchers, config.quiet);
+        !s.ok()) {
+      return s;
+    }
     const double between =
         std::sqrt(m.best->offered_rate * m.first_lost->offered_rate);
     Step step = run_step(between, session.StepWrites(between), config.drain);
@@ -654,7 +673,10 @@ absl::StatusOr<Measurement> Measure(Target& target, const Config& config,
       m.writer_bound = step.writer_bound;
     }
   }
-  if (absl::Status s = Recover(target, load, watchers); !s.ok()) return s;
+  if (absl::Status s = Recover(target, load, watchers, config.quiet);
+      !s.ok()) {
+    return s;
+  }
 
   // Latency at half the highest rate kept up with (or the rate given, to
   // measure the baseline at the incidentd's rate).

@@ -53,12 +53,15 @@ struct Plan {
 Plan PlanFor(bool smoke, bool quick) {
   Plan p;
   if (smoke) {
-    p.concurrencies = {1, 4};
-    p.point = {absl::Milliseconds(200), absl::Milliseconds(700)};
-    p.note_clients = 4;
-    p.note = {absl::Milliseconds(100), absl::Milliseconds(300)};
-    p.overload = {absl::Milliseconds(200), absl::Milliseconds(700)};
-    p.layout = {4, 4};
+    // Every figure from real posts on both sides, as briefly as that
+    // allows (a few dozen posts per window at fsync'd commits): one
+    // concurrency, two clients for the contention notes.
+    p.concurrencies = {4};
+    p.point = {absl::Milliseconds(30), absl::Milliseconds(150)};
+    p.note_clients = 2;
+    p.note = {absl::Milliseconds(20), absl::Milliseconds(100)};
+    p.overload = {absl::Milliseconds(30), absl::Milliseconds(150)};
+    p.layout = {4, 2};
   } else if (quick) {
     // About 70 s in all: 8 points of 5 s, 5 notes of 3 s, 8 s of overload,
     // the rest preparing databases and starting servers.
