@@ -57,7 +57,7 @@ class ReadCache final : public EventNotifier {
     // cache off: every Find misses and nothing is kept.
     size_t capacity_bytes = 64 << 20;
     absl::Duration poll_interval = absl::Milliseconds(100);
-    absl::Duration verify_within = absl::Seconds(1);
+    absl::Duration verify_within = absl::Seconds(5);
     // The poll's query gets this long. A fill begun longer ago than this
     // may find its insert refused (its page's state forgotten): harmless.
     absl::Duration read_deadline = absl::Seconds(5);

@@ -47,8 +47,11 @@ ReadCache::Options CacheOptions(const ServerConfig& config) {
   o.capacity_bytes = static_cast<size_t>(config.read_cache_bytes);
   // As fresh as the live streams: other replicas' commits within a poll.
   o.poll_interval = config.event_poll_interval;
-  // A few missed polls are a slow database; more, and it may be gone.
-  o.verify_within = std::max(absl::Seconds(1), 10 * config.event_poll_interval);
+  // Missed polls are a slow or unreachable database. A few seconds of them
+  // must not send every read to a database that is already struggling;
+  // longer, and the answers may be out of date (writes may still reach it
+  // through other replicas), so reads fail like the rest.
+  o.verify_within = std::max(absl::Seconds(5), 20 * config.event_poll_interval);
   o.read_deadline = std::min(config.default_deadline, absl::Seconds(5));
   return o;
 }

@@ -501,7 +501,46 @@ absl::StatusOr<int64_t> Process::RssBytes() const {
       absl::StrCat("no VmRSS for process ", pid_, " (has it exited?)"));
 }
 
+bool Process::Running() const {
+  if (pid_ <= 0) return false;
+  // kill(pid, 0) succeeds for a zombie; /proc/<pid>/stat's state field
+  // (after the parenthesised name, which may hold spaces) tells.
+  std::ifstream stat(absl::StrCat("/proc/", pid_, "/stat"));
+  std::string line;
+  std::getline(stat, line);
+  const size_t paren = line.rfind(')');
+  if (line.empty() || paren == std::string::npos) return false;
+  return !(paren + 2 < line.size() && line[paren + 2] == 'Z');
+}
+
 // --- servers ---------------------------------------------------------------
+
+absl::Status WaitListening(int port, const Process& process,
+                           absl::Time deadline) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  for (;;) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return absl::InternalError("socket() failed");
+    const bool accepted =
+        connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) ==
+        0;
+    close(fd);
+    if (accepted) return absl::OkStatus();
+    if (!process.Running()) {
+      return absl::UnavailableError(absl::StrCat(
+          "process ", process.pid(), " exited before listening on port ",
+          port));
+    }
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat("nothing listening on port ", port));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+}
 
 absl::StatusOr<absl::Duration> WaitServing(const std::string& address,
                                            absl::Time since,
@@ -654,24 +693,19 @@ absl::StatusOr<ServerHandle> StartIncidentd(
     absl::StatusOr<std::unique_ptr<Process>> process = Process::Start(spec);
     if (!process.ok()) return process.status();
     handle.process = *std::move(process);
-    const pid_t pid = handle.process->pid();
-    bool exited = false;
-    absl::StatusOr<absl::Duration> startup = PollServing(
-        handle.address, spawned, absl::Seconds(60), [pid, &exited] {
-          // kill(pid, 0) succeeds for a zombie; ask /proc for its state.
-          std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-          std::string line;
-          std::getline(stat, line);
-          const size_t paren = line.rfind(')');
-          exited = line.empty() || (paren != std::string::npos &&
-                                    paren + 2 < line.size() &&
-                                    line[paren + 2] == 'Z');
-          return !exited;
-        });
+    const Process& server = *handle.process;
+    const absl::Time give_up = spawned + absl::Seconds(60);
+    absl::Status listening = WaitListening(*port, server, give_up);
+    absl::StatusOr<absl::Duration> startup =
+        listening.ok()
+            ? PollServing(handle.address, spawned, give_up - absl::Now(),
+                          [&server] { return server.Running(); })
+            : absl::StatusOr<absl::Duration>(listening);
     if (startup.ok()) {
       handle.startup = *startup;
       return handle;
     }
+    const bool exited = !server.Running();
     const int code = handle.process->Stop(absl::Seconds(2));
     last_error = absl::UnavailableError(absl::StrCat(
         "incidentd on ", handle.address, " for database ", database, ": ",

@@ -82,13 +82,27 @@ class Process {
   int Stop(absl::Duration grace = absl::Seconds(10));
   // Resident set size now, from /proc/<pid>/status (VmRSS), in bytes.
   absl::StatusOr<int64_t> RssBytes() const;
+  // Whether it still runs: false once it has exited (a zombie not yet
+  // reaped included, which kill(pid, 0) would still find) or was stopped.
+  bool Running() const;
 
  private:
   pid_t pid_ = -1;
 };
 
+// Waits until 127.0.0.1:`port` accepts a TCP connection, trying every
+// millisecond; UNAVAILABLE as soon as `process` is no longer running,
+// DEADLINE_EXCEEDED at `deadline`. Wait for this before WaitServing: a
+// Health/Check sent before the server listens waits out its whole deadline
+// (100 ms) even when the server comes up meanwhile, a floor under every
+// start-up measured.
+absl::Status WaitListening(int port, const Process& process,
+                           absl::Time deadline);
+
 // Polls grpc.health.v1.Health/Check on `address` until SERVING or
-// `timeout`; returns how long it took from `since`.
+// `timeout`; returns how long it took from `since`. Each check waits up to
+// 100 ms for a connection: call WaitListening first for a process just
+// started.
 absl::StatusOr<absl::Duration> WaitServing(const std::string& address,
                                            absl::Time since,
                                            absl::Duration timeout);
@@ -118,7 +132,8 @@ absl::Status RecreateDatabase(const BenchEnv& env, const std::string& name);
 
 // Starts incidentd against database `database` (migrating it at start-up),
 // listening on a free port, pinned to env.server_cpus, with `extra_flags`;
-// waits until SERVING. `address` is filled in.
+// waits until it listens (WaitListening), then until SERVING. `address` is
+// filled in.
 struct ServerHandle {
   std::unique_ptr<Process> process;
   std::string address;          // 127.0.0.1:port

@@ -3,8 +3,12 @@
 // stopped as asked.
 #include "bench/common/bench_common.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -179,6 +183,78 @@ TEST(ProcessTest, Start_MissingProgram_IsAnError) {
   ProcessSpec spec;
   spec.argv = {"/nonexistent/bench-program"};
   EXPECT_FALSE(Process::Start(spec).ok());
+}
+
+TEST(ProcessTest, Running_UntilItExitsOrIsStopped) {
+  ProcessSpec spec;
+  spec.argv = {"sleep", "60"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Process> sleeping, Process::Start(spec));
+  EXPECT_TRUE(sleeping->Running());
+  sleeping->Stop(absl::Seconds(10));
+  EXPECT_FALSE(sleeping->Running());
+
+  // Exited but not reaped: a zombie, which kill(pid, 0) would still find.
+  spec.argv = {"true"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Process> done, Process::Start(spec));
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (done->Running() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_FALSE(done->Running());
+}
+
+// A socket listening on a free loopback port, closed with the object.
+class Listener {
+ public:
+  Listener() {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        listen(fd_, 4) == 0 &&
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~Listener() { close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+TEST(WaitListeningTest, PortAccepting_IsOkAtOnce) {
+  Listener listener;
+  ASSERT_GT(listener.port(), 0);
+  ProcessSpec spec;
+  spec.argv = {"sleep", "60"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Process> p, Process::Start(spec));
+  const absl::Time start = absl::Now();
+  EXPECT_OK(WaitListening(listener.port(), *p, start + absl::Seconds(10)));
+  // No Health/Check-style deadline to wait out: one connect.
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+}
+
+TEST(WaitListeningTest, ProcessExitedFirst_IsUnavailable) {
+  ASSERT_OK_AND_ASSIGN(int port, FreePort());
+  ProcessSpec spec;
+  spec.argv = {"true"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Process> p, Process::Start(spec));
+  absl::Status s = WaitListening(port, *p, absl::Now() + absl::Seconds(30));
+  EXPECT_TRUE(absl::IsUnavailable(s)) << s;
+}
+
+TEST(WaitListeningTest, NothingListening_TimesOut) {
+  ASSERT_OK_AND_ASSIGN(int port, FreePort());
+  ProcessSpec spec;
+  spec.argv = {"sleep", "60"};
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Process> p, Process::Start(spec));
+  absl::Status s =
+      WaitListening(port, *p, absl::Now() + absl::Milliseconds(100));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(s)) << s;
 }
 
 TEST(FreePortTest, GivesABindablePort) {

@@ -18,8 +18,6 @@
 #include <cppconn/statement.h>
 #include <grpcpp/grpcpp.h>
 #include <mysql_driver.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -102,47 +100,6 @@ absl::StatusOr<absl::Duration> ConnectAndPing(const BenchEnv& env) {
   return absl::Now() - start;
 }
 
-// Whether process `pid` still runs: kill(pid, 0) succeeds for a zombie,
-// so /proc tells.
-bool Running(pid_t pid) {
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string line;
-  std::getline(stat, line);
-  const size_t paren = line.rfind(')');
-  return !line.empty() && !(paren != std::string::npos &&
-                            paren + 2 < line.size() && line[paren + 2] == 'Z');
-}
-
-// Waits until 127.0.0.1:`port` accepts a TCP connection, trying every
-// millisecond. Health/Check is only sent after this: a check sent before
-// the server listens waits out its whole deadline (100 ms in bench_common's
-// poll) even when the server comes up meanwhile, which is what made every
-// start measure ~0.105 s whatever the server did (NOTES.md).
-absl::Status WaitListening(int port, pid_t pid, absl::Time deadline) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  for (;;) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return absl::InternalError("socket() failed");
-    const bool accepted =
-        connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) ==
-        0;
-    close(fd);
-    if (accepted) return absl::OkStatus();
-    if (!Running(pid)) {
-      return absl::UnavailableError(
-          absl::StrCat("incidentd exited before listening on port ", port));
-    }
-    if (absl::Now() >= deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("incidentd not listening on port ", port));
-    }
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-}
-
 int64_t FileSize(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
@@ -189,7 +146,8 @@ struct Start {
 
 // Starts incidentd on `database` (the flags StartIncidentd passes: the
 // defaults), times spawn to listening and to SERVING, stops it.
-// StartIncidentd is not used here: its wait is the 100 ms-grained one.
+// StartIncidentd waits the same way but gives neither the time to listening
+// nor this start's part of the log.
 absl::StatusOr<Start> TimeOneStart(const BenchEnv& env,
                                    const std::string& database) {
   absl::Status last_error;
@@ -220,8 +178,9 @@ absl::StatusOr<Start> TimeOneStart(const BenchEnv& env,
     absl::StatusOr<std::unique_ptr<Process>> process = Process::Start(spec);
     if (!process.ok()) return process.status();
     const absl::Time give_up = spawned + absl::Seconds(60);
-    absl::Status listening =
-        WaitListening(*port, (*process)->pid(), give_up);
+    // The port first (bench_common): a Health/Check sent before the
+    // server listens would wait out its whole 100 ms deadline (NOTES.md).
+    absl::Status listening = WaitListening(*port, **process, give_up);
     Start start;
     start.to_listening = absl::Now() - spawned;
     absl::StatusOr<absl::Duration> serving =
