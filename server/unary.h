@@ -86,13 +86,21 @@ class UnaryRunner {
              absl::UnavailableError("server is starting; retry shortly"));
       return reactor;
     }
+    // Under a flood, calls can wait in gRPC itself until their callers have
+    // given up: answering those would only take CPU from the live ones.
+    const absl::Time deadline = DeadlineFor(*ctx);
+    if (deadline <= start) {
+      Finish(reactor, method, start,
+             absl::DeadlineExceededError("deadline exceeded before the call "
+                                         "was handled"));
+      return reactor;
+    }
     std::optional<absl::StatusOr<Response>> answer = fast();
     if (answer.has_value()) {
       if (answer->ok()) *response = **std::move(answer);
       Finish(reactor, method, start, answer->status());
       return reactor;
     }
-    const absl::Time deadline = DeadlineFor(*ctx);
     absl::Status submitted = executor_.Submit(
         deadline, [this, ctx, reactor, method, start, deadline, response,
                    fn = std::move(fn)](absl::Status ready) mutable {

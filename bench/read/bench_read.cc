@@ -443,10 +443,11 @@ using CacheOffRunner =
 
 absl::Status Scenario1(const ReadRpc& rpc, Target& incidentd, Target& bare,
                        const CacheOffRunner& cache_off, const Plan& plan,
-                       Saturation* inc_sat,
+                       Saturation* inc_sat, Saturation* bare_peak,
                        std::optional<Overload>* off_overload, Checks& checks) {
   *inc_sat = FindSaturation(incidentd, rpc, plan, plan.in_flight_steps);
-  Saturation bare_sat = FindSaturation(bare, rpc, plan, plan.in_flight_steps);
+  *bare_peak = FindSaturation(bare, rpc, plan, plan.in_flight_steps);
+  const Saturation& bare_sat = *bare_peak;
   const double ratio =
       bare_sat.qps() > 0 ? inc_sat->qps() / bare_sat.qps() : 0;
   checks.Expect(inc_sat->qps() > 0, rpc.label + " incidentd saturation QPS");
@@ -600,50 +601,102 @@ void Scenario2(const ReadRpc& rpc, Target& incidentd, Target& bare,
       Us(base.Percentile(50)), Us(base.Percentile(99))));
 }
 
-// Scenario 6's figures for one run. `cache_off`: the run was against the
-// incidentd with the read cache off (names say so, the peak is its own).
-// A run whose generator sent less than kMinOverloadShare x the peak judges
-// no target (met absent, the table shows "—") and says LOAD-BOUND first in
-// its notes: it measured the generator, not the server at twice its peak.
-void EmitOverload(const ReadRpc& rpc, bool cache_off, const Overload& o,
-                  const Plan& plan, Checks& checks) {
+// Which server a scenario-6 run was against.
+enum class OverloadOf {
+  kCached,    // incidentd with its defaults (the read cache on)
+  kCacheOff,  // the second incidentd, started with --read_cache_bytes=0
+  kBare,      // bench_bare_server: the same open loop against a server that
+              // does no work, the baseline of kCached
+};
+
+// The share of its peak a scenario-6 run's generator actually sent, and
+// what that allows to judge: below kMinOverloadShare it measured the
+// generator's limit, not a server at twice its peak (LOAD-BOUND).
+struct Offered {
+  double share = 0;
+  bool load_bound = true;
+  std::string lead;  // the first words of the run's notes
+};
+Offered OfferedOf(const Overload& o) {
+  Offered off;
+  const double sent = o.result.started_per_second();
+  off.share = o.peak > 0 ? sent / o.peak : 0;
+  off.load_bound = off.share < kMinOverloadShare;
+  off.lead = off.load_bound
+                 ? absl::StrFormat(
+                       "LOAD-BOUND: the generator sent only %.2f x the peak "
+                       "(%.0f/s of the %.0f/s asked), so the server was not "
+                       "at twice its peak and no target is judged",
+                       off.share, sent, 2 * o.peak)
+                 : absl::StrFormat("the generator sent %.2f x the peak",
+                                   off.share);
+  return off;
+}
+
+// The bare server's run in one clause, for the notes of incidentd's cached
+// goodput: whether a server doing no work fared the same under the same
+// generator.
+std::string BareComparison(const Overload& bare) {
+  const RunResult& r = bare.result;
+  const int64_t expired = r.count(grpc::StatusCode::DEADLINE_EXCEEDED);
+  return absl::StrFormat(
+      "the bare server right after, at 2 x its own peak of %.0f/s: sent "
+      "%.2f x its peak%s, goodput %.0f/s = %.2f of its peak, "
+      "DEADLINE_EXCEEDED %d of %d (%.0f%%), %s",
+      bare.peak, OfferedOf(bare).share,
+      OfferedOf(bare).load_bound ? " (LOAD-BOUND too)" : "",
+      r.ok_per_second(), bare.peak > 0 ? r.ok_per_second() / bare.peak : 0.0,
+      expired, r.started, 100.0 * expired / std::max<int64_t>(1, r.started),
+      bare.cpu.ToString());
+}
+
+// Scenario 6's figures for one run against server `of`; the peak is that
+// server's own. A run whose generator sent less than kMinOverloadShare x the
+// peak judges no target (met absent, the table shows "—") and says
+// LOAD-BOUND first in its notes: it measured the generator, not the server
+// at twice its peak. The bare server's figures judge nothing (a baseline)
+// and have no time to reject (it never rejects). `bare`, for kCached: the
+// bare server's run, summed up in the goodput's notes.
+void EmitOverload(const ReadRpc& rpc, OverloadOf of, const Overload& o,
+                  const Plan& plan, Checks& checks,
+                  const Overload* bare = nullptr) {
   const RunResult& r = o.result;
   const double peak = o.peak;
-  const std::string which = cache_off ? ", read cache off," : "";
-  checks.Expect(r.ok() > 0, rpc.label + which + " overload goodput");
+  std::string name = rpc.label + " ";
+  std::string peak_name = "scenario 1 peak (incidentd)";
+  std::string server = absl::StrCat(
+      plan.server_note,
+      "; cache hits are answered on gRPC's threads and never wait in the "
+      "executor's queue");
+  if (of == OverloadOf::kCacheOff) {
+    name = rpc.label + ", read cache off, ";
+    peak_name = "scenario 1 peak, read cache off";
+    server = absl::StrCat(plan.server_note,
+                          ", started with --read_cache_bytes=0: every read "
+                          "goes through the executor's queue to MariaDB");
+  } else if (of == OverloadOf::kBare) {
+    name = rpc.label + ", bare server, ";
+    peak_name = "scenario 1 peak (bare server)";
+    server =
+        "bench_bare_server (answers every call at once with the same "
+        "response, no work, never rejects), pinned like incidentd; the "
+        "baseline of incidentd's cached figure: no target";
+  }
+  checks.Expect(r.ok() > 0, name + "overload goodput");
   const int64_t rejected = r.count(grpc::StatusCode::RESOURCE_EXHAUSTED);
   const int64_t expired = r.count(grpc::StatusCode::DEADLINE_EXCEEDED);
-  const double sent = r.started_per_second();
-  const double share = peak > 0 ? sent / peak : 0;
-  const bool load_bound = share < kMinOverloadShare;
-  const std::string lead =
-      load_bound
-          ? absl::StrFormat(
-                "LOAD-BOUND: the generator sent only %.2f x the peak "
-                "(%.0f/s of the %.0f/s asked), so the server was not at "
-                "twice its peak and no target is judged",
-                share, sent, 2 * peak)
-          : absl::StrFormat("the generator sent %.2f x the peak", share);
-  const std::string server =
-      cache_off
-          ? absl::StrCat(plan.server_note,
-                         ", started with --read_cache_bytes=0: every read "
-                         "goes through the executor's queue to MariaDB")
-          : absl::StrCat(plan.server_note,
-                         "; cache hits are answered on gRPC's threads and "
-                         "never wait in the executor's queue");
+  const Offered offered = OfferedOf(o);
+  const bool load_bound = offered.load_bound;
   const std::string notes = absl::StrFormat(
-      "%s; open loop at 2 x scenario 1's peak of %.0f/s%s, %s deadline per "
-      "call, %s over %d channels; %s; answers: %s; %s; %s; %s",
-      lead, peak, cache_off ? " (read cache off)" : "",
-      absl::FormatDuration(plan.overload.deadline),
+      "%s; open loop at 2 x scenario 1's peak of %.0f/s (this server's own), "
+      "%s deadline per call, %s over %d channels; %s; answers: %s; %s; %s; "
+      "%s",
+      offered.lead, peak, absl::FormatDuration(plan.overload.deadline),
       absl::FormatDuration(plan.overload.measure), plan.channels,
       SendNote(2 * peak, r), r.CodesSummary(), o.cpu.ToString(), server,
       SizesNote(rpc));
   // The other figures' notes: the lead when it matters, and the run.
-  const std::string short_lead = load_bound ? lead + "; " : "";
-  const std::string name =
-      cache_off ? rpc.label + ", read cache off, " : rpc.label + " ";
+  const std::string short_lead = load_bound ? offered.lead + "; " : "";
 
   Result goodput;
   goodput.scenario = "6";
@@ -652,16 +705,20 @@ void EmitOverload(const ReadRpc& rpc, bool cache_off, const Overload& o,
   goodput.value = r.ok_per_second();
   goodput.unit = "req/s";
   goodput.baseline = peak;
-  goodput.baseline_name = cache_off ? "scenario 1 peak, read cache off"
-                                    : "scenario 1 peak (incidentd)";
+  goodput.baseline_name = peak_name;
   goodput.ratio = peak > 0 ? goodput.value / peak : 0;
-  goodput.target = ">= 0.95 x peak";
-  if (load_bound) {
-    absl::StrAppend(&goodput.target, " (not judged: load-bound)");
-  } else {
-    goodput.met = *goodput.ratio >= 0.95;
+  if (of != OverloadOf::kBare) {
+    goodput.target = ">= 0.95 x peak";
+    if (load_bound) {
+      absl::StrAppend(&goodput.target, " (not judged: load-bound)");
+    } else {
+      goodput.met = *goodput.ratio >= 0.95;
+    }
   }
   goodput.notes = notes;
+  if (bare != nullptr) {
+    absl::StrAppend(&goodput.notes, "; ", BareComparison(*bare));
+  }
   Emit(goodput);
 
   Result admitted;
@@ -677,6 +734,7 @@ void EmitOverload(const ReadRpc& rpc, bool cache_off, const Overload& o,
   Emit(admitted);
 
   for (double p : {50.0, 99.0}) {
+    if (of == OverloadOf::kBare) break;
     Result reject;
     reject.scenario = "6";
     reject.name = absl::StrFormat("%stime to reject p%.0f at 2x peak", name, p);
@@ -705,8 +763,10 @@ void EmitOverload(const ReadRpc& rpc, bool cache_off, const Overload& o,
     } else {
       absl::StrAppend(&reject.notes,
                       "no call was rejected with RESOURCE_EXHAUSTED",
-                      cache_off ? "" : " (cache hits bypass the executor's "
-                                       "queue, where calls are rejected)");
+                      of == OverloadOf::kCached
+                          ? " (cache hits bypass the executor's queue, where "
+                            "calls are rejected)"
+                          : "");
     }
     Emit(reject);
   }
@@ -838,12 +898,13 @@ absl::Status Run(bool smoke, int* exit_code) {
   };
   Checks checks;
   std::vector<Saturation> peaks(rpcs->size());
+  std::vector<Saturation> bare_peaks(rpcs->size());
   std::vector<std::optional<Overload>> off_overloads(rpcs->size());
   for (size_t i = 0; i < rpcs->size(); ++i) {
     if (!run1 || !selected(only_rpcs, (*rpcs)[i].label)) continue;
     if (absl::Status s =
             Scenario1((*rpcs)[i], *incidentd, bares[i], cache_off, plan,
-                      &peaks[i], &off_overloads[i], checks);
+                      &peaks[i], &bare_peaks[i], &off_overloads[i], checks);
         !s.ok()) {
       return s;
     }
@@ -855,11 +916,16 @@ absl::Status Run(bool smoke, int* exit_code) {
   for (size_t i = 0; i < rpcs->size(); ++i) {
     if (!run6 || !selected(only_rpcs, (*rpcs)[i].label)) continue;
     const ReadRpc& rpc = (*rpcs)[i];
-    EmitOverload(rpc, /*cache_off=*/false,
-                 RunOverload(*incidentd, rpc, peaks[i].qps(), plan), plan,
-                 checks);
+    // The bare server right after incidentd, under the same open loop at
+    // twice its own peak: whether what happens to incidentd's calls happens
+    // to a server that does no work too (the generator's or gRPC's doing).
+    const Overload cached = RunOverload(*incidentd, rpc, peaks[i].qps(), plan);
+    const Overload bare = RunOverload(bares[i], rpc, bare_peaks[i].qps(), plan);
+    EmitOverload(rpc, OverloadOf::kCached, cached, plan, checks, &bare);
+    EmitOverload(rpc, OverloadOf::kBare, bare, plan, checks);
     if (off_overloads[i].has_value()) {
-      EmitOverload(rpc, /*cache_off=*/true, *off_overloads[i], plan, checks);
+      EmitOverload(rpc, OverloadOf::kCacheOff, *off_overloads[i], plan,
+                   checks);
     }
   }
 
