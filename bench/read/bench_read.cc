@@ -13,6 +13,9 @@
 // cache off (--read_cache_bytes=0): what a read costs when it goes to
 // MariaDB, beside the cached figure (the real one), and overload where
 // admission control acts (cache hits never reach the executor's queue).
+// Scenario 6 also drives the bare server at twice its own peak, right after
+// incidentd's cached run: the baseline that tells whether what happens to
+// incidentd's calls happens to a server doing no work too.
 // The generator cannot send twice the cached peak; a scenario-6 figure
 // whose generator sent less than kMinOverloadShare x the peak is marked
 // LOAD-BOUND and judges no target.
@@ -62,6 +65,12 @@ ABSL_FLAG(std::vector<std::string>, scenarios, {},
           "only these scenarios (1, 2, 6), comma-separated; all when empty. "
           "6 needs 1's peak, so it runs (and prints) 1 too");
 
+ABSL_FLAG(int, overload_max_in_flight, 0,
+          "at most this many calls in flight in each scenario-6 run, the "
+          "excess not sent (counted); 0: no bound, as the runner runs it. For "
+          "diagnosis: whether a figure depends on how many calls pile up in "
+          "gRPC");
+
 namespace incidentd::bench {
 namespace {
 
@@ -75,7 +84,7 @@ constexpr char kBaselineName[] = "bare callback server, same sizes";
 // sent, the run measured the generator's limit, not an overloaded server.
 constexpr double kMinOverloadShare = 1.8;
 
-// How long each part runs in each mode. Quick mode stays under ~80 s in all
+// How long each part runs in each mode. Quick mode stays under ~85 s in all
 // (NOTES.md has the tally).
 struct Plan {
   std::string mode;
@@ -96,6 +105,8 @@ struct Plan {
   std::vector<int> cache_off_steps;
   // --incidentd_flags, passed to every incidentd started.
   std::vector<std::string> extra_flags;
+  // --overload_max_in_flight; 0: scenario 6's open loops are unbounded.
+  int overload_max_in_flight = 0;
   // How incidentd was configured, for the notes.
   std::string server_note =
       "incidentd with its defaults (--pool_size 8, --queue_capacity 32)";
@@ -118,7 +129,9 @@ Plan MakePlan(bool smoke, bool quick) {
     p.cache_off_steps = {8};
   } else if (quick) {
     p.mode = "quick";
-    p.in_flight_steps = {4, 8, 16, 32, 64, 128, 256};
+    // No K=4: every server here peaks at 64-256 in flight, and the 5 s the
+    // four K=4 steps took pay for the bare server's overload runs.
+    p.in_flight_steps = {8, 16, 32, 64, 128, 256};
     p.step = {absl::Milliseconds(250), absl::Seconds(1)};
     // Two flat steps: one step starved by a neighbour must not end the
     // search early.
@@ -127,8 +140,8 @@ Plan MakePlan(bool smoke, bool quick) {
     p.single = {absl::Milliseconds(100), absl::Seconds(1)};
     p.single_rounds = 2;
     // 3 s (was 7 s, then 4 s) pays for the cache-off searches and the
-    // cache-off overload runs within the budget: four overload runs of
-    // 3.5 s. At 2 x the cache-off peak 3 s is still ~10-20k calls.
+    // cache-off and bare overload runs within the budget: six overload runs
+    // of 3.5 s. At 2 x the cache-off peak 3 s is still ~10-20k calls.
     p.overload = {absl::Milliseconds(500), absl::Seconds(3), absl::Seconds(1)};
     // Without the cache incidentd peaks by 8-16 in flight, and past 40
     // (--pool_size 8 + --queue_capacity 32) it only refuses: steps beyond
@@ -420,7 +433,11 @@ Overload RunOverload(Target& target, const ReadRpc& rpc, double peak,
   Overload o;
   o.peak = peak;
   CpuMeter meter(target);
-  o.result = target.generator->Open(rpc.call, 2 * peak, plan.overload);
+  o.result =
+      plan.overload_max_in_flight > 0
+          ? target.generator->Open(rpc.call, 2 * peak, plan.overload,
+                                   plan.overload_max_in_flight)
+          : target.generator->Open(rpc.call, 2 * peak, plan.overload);
   o.cpu = meter.Read();
   Progress(absl::StrFormat(
       "%s %s overload at 2 x %.0f/s: %s; %s; %s", rpc.label, target.name,
@@ -638,13 +655,13 @@ Offered OfferedOf(const Overload& o) {
 // generator.
 std::string BareComparison(const Overload& bare) {
   const RunResult& r = bare.result;
+  const Offered offered = OfferedOf(bare);
   const int64_t expired = r.count(grpc::StatusCode::DEADLINE_EXCEEDED);
   return absl::StrFormat(
       "the bare server right after, at 2 x its own peak of %.0f/s: sent "
       "%.2f x its peak%s, goodput %.0f/s = %.2f of its peak, "
       "DEADLINE_EXCEEDED %d of %d (%.0f%%), %s",
-      bare.peak, OfferedOf(bare).share,
-      OfferedOf(bare).load_bound ? " (LOAD-BOUND too)" : "",
+      bare.peak, offered.share, offered.load_bound ? " (LOAD-BOUND too)" : "",
       r.ok_per_second(), bare.peak > 0 ? r.ok_per_second() / bare.peak : 0.0,
       expired, r.started, 100.0 * expired / std::max<int64_t>(1, r.started),
       bare.cpu.ToString());
@@ -689,10 +706,16 @@ void EmitOverload(const ReadRpc& rpc, OverloadOf of, const Overload& o,
   const bool load_bound = offered.load_bound;
   const std::string notes = absl::StrFormat(
       "%s; open loop at 2 x scenario 1's peak of %.0f/s (this server's own), "
-      "%s deadline per call, %s over %d channels; %s; answers: %s; %s; %s; "
+      "%s deadline per call, %s over %d channels%s; %s; answers: %s; %s; %s; "
       "%s",
       offered.lead, peak, absl::FormatDuration(plan.overload.deadline),
       absl::FormatDuration(plan.overload.measure), plan.channels,
+      plan.overload_max_in_flight > 0
+          ? absl::StrFormat(", at most %d calls in flight "
+                            "(--overload_max_in_flight: NOT how the runner "
+                            "measures)",
+                            plan.overload_max_in_flight)
+          : "",
       SendNote(2 * peak, r), r.CodesSummary(), o.cpu.ToString(), server,
       SizesNote(rpc));
   // The other figures' notes: the lead when it matters, and the run.
@@ -780,6 +803,16 @@ void EmitOverload(const ReadRpc& rpc, OverloadOf of, const Overload& o,
   late.notes = absl::StrFormat(
       "%sof %d calls sent in the window (%.2f%%)", short_lead, r.started,
       100.0 * expired / std::max<int64_t>(1, r.started));
+  if (bare != nullptr) {
+    const RunResult& b = bare->result;
+    const int64_t bare_expired = b.count(grpc::StatusCode::DEADLINE_EXCEEDED);
+    absl::StrAppendFormat(&late.notes,
+                          "; the bare server under the same open loop: %d of "
+                          "%d (%.2f%%)",
+                          bare_expired, b.started,
+                          100.0 * bare_expired /
+                              std::max<int64_t>(1, b.started));
+  }
   Emit(late);
 }
 
@@ -806,6 +839,7 @@ absl::Status Run(bool smoke, int* exit_code) {
   const std::vector<std::string> extra_flags =
       absl::GetFlag(FLAGS_incidentd_flags);
   plan.extra_flags = extra_flags;
+  plan.overload_max_in_flight = absl::GetFlag(FLAGS_overload_max_in_flight);
   if (!extra_flags.empty()) {
     plan.server_note =
         absl::StrCat("incidentd with ", absl::StrJoin(extra_flags, " "),
