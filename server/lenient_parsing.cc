@@ -11,19 +11,27 @@ constexpr int kUnparsedMarker = 536870911;
 
 }  // namespace
 
-bool IsUnparsedRequest(const google::protobuf::Message& request) {
+ParseFailure ParseFailureOf(const google::protobuf::Message& request) {
   const google::protobuf::UnknownFieldSet& unknown =
       request.GetReflection()->GetUnknownFields(request);
   for (int i = 0; i < unknown.field_count(); ++i) {
-    if (unknown.field(i).number() == kUnparsedMarker) return true;
+    const google::protobuf::UnknownField& field = unknown.field(i);
+    if (field.number() != kUnparsedMarker ||
+        field.type() != google::protobuf::UnknownField::TYPE_VARINT) {
+      continue;
+    }
+    return field.varint() == static_cast<uint64_t>(ParseFailure::kMissing)
+               ? ParseFailure::kMissing
+               : ParseFailure::kMalformed;
   }
-  return false;
+  return ParseFailure::kNone;
 }
 
-void MarkUnparsedRequest(google::protobuf::Message* request) {
+void MarkUnparsedRequest(google::protobuf::Message* request,
+                         ParseFailure why) {
   request->Clear();
   request->GetReflection()->MutableUnknownFields(request)->AddVarint(
-      kUnparsedMarker, 1);
+      kUnparsedMarker, static_cast<uint64_t>(why));
 }
 
 int MethodIndex(const char* service, const char* method) {

@@ -20,10 +20,21 @@
 
 namespace incidentd {
 
-// Whether `request` is one that failed to parse (see above).
-bool IsUnparsedRequest(const google::protobuf::Message& request);
-// Empties `request` and marks it as failed to parse.
-void MarkUnparsedRequest(google::protobuf::Message* request);
+// Why a request reached the service without its content.
+enum class ParseFailure {
+  kNone,
+  // Its bytes did not parse (see above): the caller's mistake.
+  kMalformed,
+  // There were no bytes: the call ended (cancelled, its deadline passed)
+  // before its message arrived, as happens to many calls under overload.
+  kMissing,
+};
+
+// What `request` went through (see above).
+ParseFailure ParseFailureOf(const google::protobuf::Message& request);
+// Empties `request` and marks it with `why` (not kNone).
+void MarkUnparsedRequest(google::protobuf::Message* request,
+                         ParseFailure why);
 
 template <typename Request, typename Response>
 class LenientUnaryHandler final : public grpc::internal::MethodHandler {
@@ -47,7 +58,8 @@ class LenientUnaryHandler final : public grpc::internal::MethodHandler {
     Request* marked =
         static_cast<grpc::MessageHolder<Request, Response>*>(*handler_data)
             ->request();
-    MarkUnparsedRequest(marked);
+    MarkUnparsedRequest(marked, req == nullptr ? ParseFailure::kMissing
+                                               : ParseFailure::kMalformed);
     *status = grpc::Status::OK;
     return marked;
   }

@@ -24,16 +24,29 @@ constexpr absl::Duration kSlowRead = absl::Milliseconds(100);
 
 }  // namespace
 
+LogThrottle* UnaryRunner::FloodThrottle(absl::StatusCode code) const {
+  switch (code) {
+    case absl::StatusCode::kResourceExhausted:
+      return &refused_;
+    case absl::StatusCode::kDeadlineExceeded:
+      return &expired_;
+    case absl::StatusCode::kCancelled:
+      return &cancelled_;
+    default:
+      return nullptr;
+  }
+}
+
 void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
                          absl::Time start, const absl::Status& status) const {
   const absl::Time now = clock_.Now();
   int64_t suppressed = 0;
-  // Refusals come in floods exactly when CPU is short: one line a second.
-  const bool log =
-      status.ok()
-          ? log_reads_ || now - start >= kSlowRead || !IsReadMethod(method)
-          : status.code() != absl::StatusCode::kResourceExhausted ||
-                refusals_.Admit(now, &suppressed);
+  bool log = true;
+  if (status.ok()) {
+    log = log_reads_ || now - start >= kSlowRead || !IsReadMethod(method);
+  } else if (LogThrottle* flood = FloodThrottle(status.code())) {
+    log = flood->Admit(now, &suppressed);
+  }
   if (log) {
     const double ms = absl::ToDoubleMilliseconds(now - start);
     std::string line = absl::StrFormat(
@@ -41,7 +54,7 @@ void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const char* method,
     if (!status.ok()) StrAppend(&line, ": ", status.message());
     if (suppressed > 0) {
       StrAppend(&line, " (and ", suppressed,
-                " more refused since the last such line)");
+                " more such answers since the last such line)");
     }
     Log(RpcEndLevel(status.code(), /*stream=*/false), "rpc", line);
   }

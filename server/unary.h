@@ -70,16 +70,21 @@ class UnaryRunner {
                                     Response* response, Fast fast, Fn fn) {
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     const absl::Time start = clock_.Now();
-    if (IsUnparsedRequest(request)) {
-      // A call cancelled before its message arrived (its client gave up,
-      // as under overload) reaches here without one: not a bad request.
-      Finish(reactor, method, start,
-             ctx->IsCancelled()
-                 ? absl::CancelledError("call cancelled")
-                 : absl::InvalidArgumentError(
-                       "the request could not be parsed: a string field is "
-                       "not valid UTF-8, or the message is malformed"));
-      return reactor;
+    switch (ParseFailureOf(request)) {
+      case ParseFailure::kNone:
+        break;
+      case ParseFailure::kMissing:
+        // No one waits for this answer: the call is already over.
+        Finish(reactor, method, start,
+               absl::CancelledError(
+                   "the call ended before its request message arrived"));
+        return reactor;
+      case ParseFailure::kMalformed:
+        Finish(reactor, method, start,
+               absl::InvalidArgumentError(
+                   "the request could not be parsed: a string field is not "
+                   "valid UTF-8, or the message is malformed"));
+        return reactor;
     }
     if (!accepting_.load()) {
       Finish(reactor, method, start,
@@ -125,14 +130,21 @@ class UnaryRunner {
  private:
   void Finish(grpc::ServerUnaryReactor* reactor, const char* method,
               absl::Time start, const absl::Status& status) const;
+  // The throttle of the answers of `code` that come in floods; null for
+  // the others (one line each).
+  LogThrottle* FloodThrottle(absl::StatusCode code) const;
 
   Executor& executor_;
   const Clock& clock_;
   const absl::Duration default_deadline_;
   const bool log_reads_;
   std::atomic<bool> accepting_{false};
-  // RESOURCE_EXHAUSTED lines: at most one a second (logging.h).
-  mutable LogThrottle refusals_{absl::Seconds(1)};
+  // The answers that come in floods when the server is overloaded (refused,
+  // expired before they were handled, abandoned by their callers): at most
+  // one line a second of each (logging.h).
+  mutable LogThrottle refused_{absl::Seconds(1)};
+  mutable LogThrottle expired_{absl::Seconds(1)};
+  mutable LogThrottle cancelled_{absl::Seconds(1)};
 };
 
 }  // namespace incidentd

@@ -9,16 +9,27 @@ namespace {
 TEST(LenientParsingTest, ParsedRequest_IsNotMarked) {
   v1::CreatePageRequest request;
   request.set_page_id("acme");
-  EXPECT_FALSE(IsUnparsedRequest(request));
-  EXPECT_FALSE(IsUnparsedRequest(v1::CreatePageRequest()));
+  EXPECT_EQ(ParseFailureOf(request), ParseFailure::kNone);
+  EXPECT_EQ(ParseFailureOf(v1::CreatePageRequest()), ParseFailure::kNone);
 }
 
-TEST(LenientParsingTest, MarkedRequest_IsEmptyAndMarked) {
+TEST(LenientParsingTest, MarkedRequest_IsEmptyAndMarkedWithWhy) {
+  for (ParseFailure why : {ParseFailure::kMalformed, ParseFailure::kMissing}) {
+    v1::CreatePageRequest request;
+    request.set_page_id("acme");
+    MarkUnparsedRequest(&request, why);
+    EXPECT_EQ(ParseFailureOf(request), why);
+    EXPECT_EQ(request.page_id(), "");
+  }
+}
+
+TEST(LenientParsingTest, AClientsOwnUnknownFields_AreNotAMark) {
+  // A newer client's field the server does not know yet is kept, unmarked.
   v1::CreatePageRequest request;
-  request.set_page_id("acme");
-  MarkUnparsedRequest(&request);
-  EXPECT_TRUE(IsUnparsedRequest(request));
-  EXPECT_EQ(request.page_id(), "");
+  request.GetReflection()->MutableUnknownFields(&request)->AddVarint(99, 1);
+  request.GetReflection()->MutableUnknownFields(&request)->AddLengthDelimited(
+      536870911, "not a varint");
+  EXPECT_EQ(ParseFailureOf(request), ParseFailure::kNone);
 }
 
 TEST(LenientParsingTest, InvalidUtf8_FailsToParseWithoutLeniency) {
