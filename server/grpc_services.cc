@@ -1,6 +1,50 @@
 #include "server/grpc_services.h"
 
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <grpcpp/support/proto_buffer_writer.h>
+
 namespace incidentd {
+namespace {
+
+// A cached answer as gRPC sends it: the cached bytes shared, not copied
+// (the slice keeps them alive), then the per-call fields.
+grpc::ByteBuffer ToByteBuffer(const SerializedAnswer& answer) {
+  auto* keep = new std::shared_ptr<const std::string>(answer.cached);
+  grpc::Slice slices[] = {
+      grpc::Slice(const_cast<char*>((*keep)->data()), (*keep)->size(),
+                  [](void* p) {
+                    delete static_cast<std::shared_ptr<const std::string>*>(p);
+                  },
+                  keep),
+      grpc::Slice(answer.fresh),
+  };
+  return grpc::ByteBuffer(slices, 2);
+}
+
+std::optional<absl::StatusOr<grpc::ByteBuffer>> AsBytes(
+    std::optional<absl::StatusOr<SerializedAnswer>> answer) {
+  if (!answer.has_value()) return std::nullopt;
+  if (!answer->ok()) return answer->status();
+  return ToByteBuffer(**answer);
+}
+
+template <typename Message>
+absl::StatusOr<grpc::ByteBuffer> AsBytes(absl::StatusOr<Message> message) {
+  if (!message.ok()) return message.status();
+  grpc::ByteBuffer bytes;
+  bool own = false;
+  grpc::Status serialized =
+      grpc::SerializationTraits<Message>::Serialize(*message, &bytes, &own);
+  if (!serialized.ok()) {
+    return absl::InternalError("the answer could not be serialized");
+  }
+  return bytes;
+}
+
+}  // namespace
 
 PageServiceImpl::PageServiceImpl(PageLogic& logic, UnaryRunner& runner)
     : logic_(logic), runner_(runner) {
@@ -36,13 +80,12 @@ PageServiceImpl::PageServiceImpl(PageLogic& logic, UnaryRunner& runner)
              google::protobuf::Empty* response) {
         return DeletePage(ctx, request, response);
       });
-  ParseLeniently<v1::GetPageStatusRequest, v1::PageStatus>(
-      MethodIndex(kService, "GetPageStatus"),
-      [this](grpc::CallbackServerContext* ctx,
-             const v1::GetPageStatusRequest* request,
-             v1::PageStatus* response) {
-        return GetPageStatus(ctx, request, response);
-      });
+  ServeRaw(MethodIndex(kService, "GetPageStatus"),
+           [this](grpc::CallbackServerContext* ctx,
+                  const grpc::ByteBuffer* request,
+                  grpc::ByteBuffer* response) {
+             return GetPageStatusRaw(ctx, request, response);
+           });
 }
 
 grpc::ServerUnaryReactor* PageServiceImpl::CreatePage(
@@ -90,14 +133,19 @@ grpc::ServerUnaryReactor* PageServiceImpl::DeletePage(
                      });
 }
 
-grpc::ServerUnaryReactor* PageServiceImpl::GetPageStatus(
-    grpc::CallbackServerContext* ctx, const v1::GetPageStatusRequest* request,
-    v1::PageStatus* response) {
+grpc::ServerUnaryReactor* PageServiceImpl::GetPageStatusRaw(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  // Shared: a miss reads it later, on the executor.
+  auto parsed = std::make_shared<v1::GetPageStatusRequest>();
+  ParseRawRequest(*request, parsed.get());
   return runner_.RunFast(
-      ctx, "PageService.GetPageStatus", *request, response,
-      [this, request] { return logic_.CachedPageStatus(*request); },
-      [this, request](absl::Time deadline) {
-        return logic_.GetPageStatus(*request, deadline);
+      ctx, "PageService.GetPageStatus", *parsed, response,
+      [this, parsed]() -> std::optional<absl::StatusOr<grpc::ByteBuffer>> {
+        return AsBytes(logic_.CachedPageStatus(*parsed));
+      },
+      [this, parsed](absl::Time deadline) {
+        return AsBytes(logic_.GetPageStatus(*parsed, deadline));
       });
 }
 
@@ -297,12 +345,12 @@ IncidentServiceImpl::IncidentServiceImpl(IncidentLogic& logic,
              const v1::CreateIncidentRequest* request, v1::Incident* response) {
         return CreateIncident(ctx, request, response);
       });
-  ParseLeniently<v1::GetIncidentRequest, v1::Incident>(
-      MethodIndex(kService, "GetIncident"),
-      [this](grpc::CallbackServerContext* ctx,
-             const v1::GetIncidentRequest* request, v1::Incident* response) {
-        return GetIncident(ctx, request, response);
-      });
+  ServeRaw(MethodIndex(kService, "GetIncident"),
+           [this](grpc::CallbackServerContext* ctx,
+                  const grpc::ByteBuffer* request,
+                  grpc::ByteBuffer* response) {
+             return GetIncidentRaw(ctx, request, response);
+           });
   ParseLeniently<v1::ListIncidentsRequest, v1::ListIncidentsResponse>(
       MethodIndex(kService, "ListIncidents"),
       [this](grpc::CallbackServerContext* ctx,
@@ -349,14 +397,18 @@ grpc::ServerUnaryReactor* IncidentServiceImpl::CreateIncident(
                      });
 }
 
-grpc::ServerUnaryReactor* IncidentServiceImpl::GetIncident(
-    grpc::CallbackServerContext* ctx, const v1::GetIncidentRequest* request,
-    v1::Incident* response) {
+grpc::ServerUnaryReactor* IncidentServiceImpl::GetIncidentRaw(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  auto parsed = std::make_shared<v1::GetIncidentRequest>();
+  ParseRawRequest(*request, parsed.get());
   return runner_.RunFast(
-      ctx, "IncidentService.GetIncident", *request, response,
-      [this, request] { return logic_.CachedIncident(*request); },
-      [this, request](absl::Time deadline) {
-        return logic_.GetIncident(*request, deadline);
+      ctx, "IncidentService.GetIncident", *parsed, response,
+      [this, parsed]() -> std::optional<absl::StatusOr<grpc::ByteBuffer>> {
+        return AsBytes(logic_.CachedIncident(*parsed));
+      },
+      [this, parsed](absl::Time deadline) {
+        return AsBytes(logic_.GetIncident(*parsed, deadline));
       });
 }
 

@@ -1,6 +1,7 @@
 // The gRPC services: thin CallbackService subclasses that hand each call to
 // its logic class through the UnaryRunner (so no storage work ever runs on a
-// gRPC thread). Every method parses leniently (lenient_parsing.h).
+// gRPC thread). Every method parses leniently (lenient_parsing.h); the two
+// reads a status page makes most are served as bytes from the read cache.
 #ifndef INCIDENTD_SERVER_GRPC_SERVICES_H_
 #define INCIDENTD_SERVER_GRPC_SERVICES_H_
 
@@ -37,9 +38,10 @@ class PageServiceImpl final
   grpc::ServerUnaryReactor* DeletePage(
       grpc::CallbackServerContext* ctx, const v1::DeletePageRequest* request,
       google::protobuf::Empty* response) override;
-  grpc::ServerUnaryReactor* GetPageStatus(
-      grpc::CallbackServerContext* ctx, const v1::GetPageStatusRequest* request,
-      v1::PageStatus* response) override;
+  // Served as bytes (ServeRaw): cached answers go out without a copy.
+  grpc::ServerUnaryReactor* GetPageStatusRaw(grpc::CallbackServerContext* ctx,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response);
 
  private:
   PageLogic& logic_;
@@ -109,9 +111,10 @@ class IncidentServiceImpl final
       grpc::CallbackServerContext* ctx,
       const v1::CreateIncidentRequest* request,
       v1::Incident* response) override;
-  grpc::ServerUnaryReactor* GetIncident(grpc::CallbackServerContext* ctx,
-                                        const v1::GetIncidentRequest* request,
-                                        v1::Incident* response) override;
+  // Served as bytes, like GetPageStatus.
+  grpc::ServerUnaryReactor* GetIncidentRaw(grpc::CallbackServerContext* ctx,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response);
   grpc::ServerUnaryReactor* ListIncidents(
       grpc::CallbackServerContext* ctx, const v1::ListIncidentsRequest* request,
       v1::ListIncidentsResponse* response) override;

@@ -32,16 +32,15 @@ using storage::Transaction;
 // The batch size for reading a whole timeline.
 constexpr int kTimelineBatch = 500;
 
-// GetIncident's answer as the read cache keeps it: everything but the
-// durations, which depend on the time of the call, and what they are
+// GetIncident's answer as the read cache keeps it: serialized, without
+// the durations (they depend on the time of the call), and what they are
 // computed from.
 struct CachedIncidentView final : CachedValue {
   size_t Bytes() const override {
-    size_t bytes = sizeof(*this) + proto.SpaceUsedLong();
-    // The domain copies hold about what the proto holds.
-    return bytes + proto.ByteSizeLong();
+    // The domain copies hold about what the bytes hold.
+    return sizeof(*this) + 2 * bytes->size();
   }
-  v1::Incident proto;
+  std::shared_ptr<const std::string> bytes;
   Incident incident;
   std::vector<IncidentUpdate> timeline;
 };
@@ -507,7 +506,7 @@ absl::StatusOr<v1::Incident> IncidentLogic::CreateIncident(
   return ToProto(result);
 }
 
-std::optional<absl::StatusOr<v1::Incident>> IncidentLogic::CachedIncident(
+std::optional<absl::StatusOr<SerializedAnswer>> IncidentLogic::CachedIncident(
     const v1::GetIncidentRequest& request) {
   absl::StatusOr<PageChildName> name =
       ParseIncidentName("name", request.name());
@@ -517,15 +516,17 @@ std::optional<absl::StatusOr<v1::Incident>> IncidentLogic::CachedIncident(
       cache_->Find<CachedIncidentView>(name->page_id,
                                        IncidentCacheKey(name->id));
   if (hit == nullptr) return std::nullopt;
-  v1::Incident out = hit->proto;
-  *out.mutable_durations() =
+  v1::Incident fresh;
+  *fresh.mutable_durations() =
       ToProto(domain::ComputeDurations(hit->incident, hit->timeline, Now()));
-  return out;
+  return SerializedAnswer{hit->bytes, fresh.SerializeAsString()};
 }
 
 absl::StatusOr<v1::Incident> IncidentLogic::GetIncident(
     const v1::GetIncidentRequest& request, absl::Time deadline) {
-  if (auto cached = CachedIncident(request)) return *std::move(cached);
+  if (auto cached = CachedIncident(request)) {
+    return ParseAnswer<v1::Incident>(*cached);
+  }
   ASSIGN_OR_RETURN(PageChildName name,
                    ParseIncidentName("name", request.name()));
   ReadCache::Fill fill;
@@ -541,11 +542,13 @@ absl::StatusOr<v1::Incident> IncidentLogic::GetIncident(
                          ReadTimeline(tx, name.page_id, name.id));
         return absl::OkStatus();
       }));
-  view->proto = ToProto(view->incident);
+  v1::Incident out = ToProto(view->incident);
   for (const IncidentUpdate& u : view->timeline) {
-    *view->proto.add_updates() = ToProto(u);
+    *out.add_updates() = ToProto(u);
   }
-  v1::Incident out = view->proto;
+  if (cache_ != nullptr) {
+    view->bytes = std::make_shared<const std::string>(out.SerializeAsString());
+  }
   *out.mutable_durations() = ToProto(
       domain::ComputeDurations(view->incident, view->timeline, Now()));
   if (cache_ != nullptr) {

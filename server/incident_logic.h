@@ -34,9 +34,10 @@ class IncidentLogic {
       const v1::CreateIncidentRequest& request, absl::Time deadline);
   absl::StatusOr<v1::Incident> GetIncident(
       const v1::GetIncidentRequest& request, absl::Time deadline);
-  // GetIncident without blocking, for gRPC's threads: the answer when the
-  // cache has it (or the request is invalid), nullopt when it takes a read.
-  std::optional<absl::StatusOr<v1::Incident>> CachedIncident(
+  // GetIncident without blocking, for gRPC's threads: the serialized
+  // answer when the cache has it (or the error when the request is
+  // invalid), nullopt when it takes a read.
+  std::optional<absl::StatusOr<SerializedAnswer>> CachedIncident(
       const v1::GetIncidentRequest& request);
   absl::StatusOr<v1::ListIncidentsResponse> ListIncidents(
       const v1::ListIncidentsRequest& request, absl::Time deadline);

@@ -1,5 +1,8 @@
 #include "server/lenient_parsing.h"
 
+#include <string>
+#include <vector>
+
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/unknown_field_set.h"
 
@@ -32,6 +35,28 @@ void MarkUnparsedRequest(google::protobuf::Message* request,
   request->Clear();
   request->GetReflection()->MutableUnknownFields(request)->AddVarint(
       kUnparsedMarker, static_cast<uint64_t>(why));
+}
+
+void ParseRawRequest(const grpc::ByteBuffer& bytes,
+                     google::protobuf::Message* request) {
+  // A call that ended before its message arrived has no buffer at all.
+  if (!bytes.Valid()) {
+    MarkUnparsedRequest(request, ParseFailure::kMissing);
+    return;
+  }
+  std::vector<grpc::Slice> slices;
+  if (!bytes.Dump(&slices).ok()) {
+    MarkUnparsedRequest(request, ParseFailure::kMalformed);
+    return;
+  }
+  std::string wire;
+  wire.reserve(bytes.Length());
+  for (const grpc::Slice& slice : slices) {
+    wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  if (!request->ParseFromString(wire)) {
+    MarkUnparsedRequest(request, ParseFailure::kMalformed);
+  }
 }
 
 int MethodIndex(const char* service, const char* method) {

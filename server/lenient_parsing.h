@@ -11,6 +11,7 @@
 #define INCIDENTD_SERVER_LENIENT_PARSING_H_
 
 #include <grpcpp/impl/codegen/server_callback_handlers.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/message_allocator.h>
 
 #include <functional>
@@ -68,6 +69,11 @@ class LenientUnaryHandler final : public grpc::internal::MethodHandler {
   grpc::internal::CallbackUnaryHandler<Request, Response> inner_;
 };
 
+// Parses a raw request (see LenientService::ServeRaw); what failed, if
+// anything, is marked on `request` as for typed methods.
+void ParseRawRequest(const grpc::ByteBuffer& bytes,
+                     google::protobuf::Message* request);
+
 // A method's position in its service definition, as the generated code
 // numbers them: the index ParseLeniently takes. `service` is the full name,
 // e.g. "incidentd.v1.PageService".
@@ -85,6 +91,21 @@ class LenientService : public CallbackService {
       typename LenientUnaryHandler<Request, Response>::GetReactor reactor) {
     this->MarkMethodCallback(
         index, new LenientUnaryHandler<Request, Response>(std::move(reactor)));
+  }
+
+  // A unary method served as bytes both ways: for answers kept serialized
+  // (the read cache), which gRPC would otherwise copy into a message and
+  // serialize again on every call. The method parses its request with
+  // ParseRawRequest.
+  using RawReactor = std::function<grpc::ServerUnaryReactor*(
+      grpc::CallbackServerContext*, const grpc::ByteBuffer*,
+      grpc::ByteBuffer*)>;
+  void ServeRaw(int index, RawReactor reactor) {
+    this->MarkMethodRawCallback(
+        index,
+        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                 grpc::ByteBuffer>(
+            std::move(reactor)));
   }
 };
 

@@ -34,13 +34,18 @@ absl::Status ValidateTimeZone(const Page& page) {
   return domain::ValidateTimeZone("page.time_zone", page.time_zone);
 }
 
-// GetPageStatus's answer as the read cache keeps it; compute_time is set
-// when it is served.
+// GetPageStatus's answer as the read cache keeps it: serialized, without
+// compute_time (set per call).
 constexpr char kStatusKey[] = "status";
 struct CachedStatus final : CachedValue {
-  explicit CachedStatus(v1::PageStatus s) : status(std::move(s)) {}
-  size_t Bytes() const override { return status.SpaceUsedLong(); }
-  v1::PageStatus status;
+  explicit CachedStatus(const v1::PageStatus& status) {
+    v1::PageStatus without_time = status;
+    without_time.clear_compute_time();
+    bytes = std::make_shared<const std::string>(
+        without_time.SerializeAsString());
+  }
+  size_t Bytes() const override { return sizeof(*this) + bytes->size(); }
+  std::shared_ptr<const std::string> bytes;
 };
 
 }  // namespace
@@ -177,7 +182,7 @@ absl::StatusOr<google::protobuf::Empty> PageLogic::DeletePage(
   return google::protobuf::Empty();
 }
 
-std::optional<absl::StatusOr<v1::PageStatus>> PageLogic::CachedPageStatus(
+std::optional<absl::StatusOr<SerializedAnswer>> PageLogic::CachedPageStatus(
     const v1::GetPageStatusRequest& request) {
   absl::StatusOr<std::string> id = ParsePageStatusName("name", request.name());
   if (!id.ok()) return id.status();
@@ -185,14 +190,16 @@ std::optional<absl::StatusOr<v1::PageStatus>> PageLogic::CachedPageStatus(
   std::shared_ptr<const CachedStatus> hit =
       cache_->Find<CachedStatus>(*id, kStatusKey);
   if (hit == nullptr) return std::nullopt;
-  v1::PageStatus out = hit->status;
-  *out.mutable_compute_time() = ToProtoTime(Now());
-  return out;
+  v1::PageStatus fresh;
+  *fresh.mutable_compute_time() = ToProtoTime(Now());
+  return SerializedAnswer{hit->bytes, fresh.SerializeAsString()};
 }
 
 absl::StatusOr<v1::PageStatus> PageLogic::GetPageStatus(
     const v1::GetPageStatusRequest& request, absl::Time deadline) {
-  if (auto cached = CachedPageStatus(request)) return *std::move(cached);
+  if (auto cached = CachedPageStatus(request)) {
+    return ParseAnswer<v1::PageStatus>(*cached);
+  }
   ASSIGN_OR_RETURN(std::string id, ParsePageStatusName("name", request.name()));
   ReadCache::Fill fill;
   if (cache_ != nullptr) fill = cache_->BeginFill(id);
@@ -210,7 +217,7 @@ absl::StatusOr<v1::PageStatus> PageLogic::GetPageStatus(
       BuildPageStatus(id, components, std::move(open), Now());
   if (cache_ != nullptr) {
     cache_->Insert(fill, kStatusKey, seq,
-                   std::make_shared<CachedStatus>(status));
+                   std::make_shared<const CachedStatus>(status));
   }
   return status;
 }

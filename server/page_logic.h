@@ -39,9 +39,10 @@ class PageLogic {
       const v1::DeletePageRequest& request, absl::Time deadline);
   absl::StatusOr<v1::PageStatus> GetPageStatus(
       const v1::GetPageStatusRequest& request, absl::Time deadline);
-  // GetPageStatus without blocking, for gRPC's threads: the answer when the
-  // cache has it (or the request is invalid), nullopt when it takes a read.
-  std::optional<absl::StatusOr<v1::PageStatus>> CachedPageStatus(
+  // GetPageStatus without blocking, for gRPC's threads: the serialized
+  // answer when the cache has it (or the error when the request is
+  // invalid), nullopt when it takes a read.
+  std::optional<absl::StatusOr<SerializedAnswer>> CachedPageStatus(
       const v1::GetPageStatusRequest& request);
 
  private:

@@ -32,6 +32,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/clock.h"
@@ -40,6 +42,28 @@
 #include "storage/store.h"
 
 namespace incidentd {
+
+// A cached answer as it goes on the wire: the message serialized once when
+// it was cached, then the fields that depend on the call, serialized per
+// call. Protobuf reads concatenated messages as one, merged, so the two
+// together are the whole answer, with no copy of the cached part.
+struct SerializedAnswer {
+  std::shared_ptr<const std::string> cached;
+  std::string fresh;
+};
+
+// The message an answer (or its error) stands for, for callers that want a
+// message rather than bytes.
+template <typename Message>
+absl::StatusOr<Message> ParseAnswer(
+    const absl::StatusOr<SerializedAnswer>& answer) {
+  if (!answer.ok()) return answer.status();
+  Message message;
+  if (!message.ParseFromString(*answer->cached + answer->fresh)) {
+    return absl::InternalError("a cached answer does not parse");
+  }
+  return message;
+}
 
 // What the cache holds: immutable once inserted, shared with the readers
 // that found it.

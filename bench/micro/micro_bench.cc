@@ -196,45 +196,49 @@ class NoLog final : public EventLog {
   }
 };
 
-template <typename Proto>
-struct CachedProto final : CachedValue {
-  explicit CachedProto(Proto p) : proto(std::move(p)) {}
-  size_t Bytes() const override { return proto.SpaceUsedLong(); }
-  Proto proto;
+// A serialized answer as the read cache keeps it (page_logic.cc and
+// incident_logic.cc keep theirs the same way).
+struct CachedBytes final : CachedValue {
+  explicit CachedBytes(std::string b)
+      : bytes(std::make_shared<const std::string>(std::move(b))) {}
+  size_t Bytes() const override { return bytes->size(); }
+  std::shared_ptr<const std::string> bytes;
 };
 
 // What a GetPageStatus answered from the read cache costs in incidentd
-// (besides gRPC): the lookup among 1,000 cached pages, the copy, the
-// compute time, the bytes for the wire. Compare BM_BuildPageStatus, which
-// comes after ~7 SQL round trips when the cache misses.
+// (besides gRPC): the lookup among 1,000 cached pages and the one field
+// serialized per call; the cached bytes go to gRPC as they are. Compare
+// BM_BuildPageStatus, which comes after ~7 SQL round trips on a miss.
 void BM_ReadCacheHitPageStatus(benchmark::State& state) {
   NoLog log;
   RealClock clock;
   ReadCache::Options options;
   options.run_poller_thread = false;
   ReadCache cache(log, clock, options);
-  const v1::PageStatus status =
+  v1::PageStatus status =
       BuildPageStatus(kPage, PageComponents(), OpenIncidents(), kNow);
+  status.clear_compute_time();
   for (int i = 0; i < 1000; ++i) {
     const std::string page = i == 0 ? kPage : absl::StrCat("page-", i);
     ReadCache::Fill fill = cache.BeginFill(page);
     cache.Insert(fill, "status", 1,
-                 std::make_shared<CachedProto<v1::PageStatus>>(status));
+                 std::make_shared<CachedBytes>(status.SerializeAsString()));
   }
-  std::string bytes;
+  size_t bytes = 0;
   for (auto _ : state) {
-    auto hit = cache.Find<CachedProto<v1::PageStatus>>(kPage, "status");
-    v1::PageStatus out = hit->proto;
-    *out.mutable_compute_time() = ToProtoTime(clock.Now());
-    out.SerializeToString(&bytes);
-    benchmark::DoNotOptimize(bytes);
+    auto hit = cache.Find<CachedBytes>(kPage, "status");
+    v1::PageStatus fresh;
+    *fresh.mutable_compute_time() = ToProtoTime(clock.Now());
+    SerializedAnswer answer{hit->bytes, fresh.SerializeAsString()};
+    bytes = answer.cached->size() + answer.fresh.size();
+    benchmark::DoNotOptimize(answer);
   }
-  state.counters["bytes"] = static_cast<double>(bytes.size());
+  state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_ReadCacheHitPageStatus);
 
-// The same for GetIncident with 20 updates: its durations are computed at
-// every call (an open incident's grow with time).
+// The same for GetIncident with 20 updates: its durations are computed and
+// serialized at every call (an open incident's grow with time).
 void BM_ReadCacheHitIncident20Updates(benchmark::State& state) {
   NoLog log;
   RealClock clock;
@@ -247,18 +251,18 @@ void BM_ReadCacheHitIncident20Updates(benchmark::State& state) {
   for (const IncidentUpdate& u : timeline) *proto.add_updates() = ToProto(u);
   ReadCache::Fill fill = cache.BeginFill(kPage);
   cache.Insert(fill, "incident/incident-0", 1,
-               std::make_shared<CachedProto<v1::Incident>>(proto));
-  std::string bytes;
+               std::make_shared<CachedBytes>(proto.SerializeAsString()));
+  size_t bytes = 0;
   for (auto _ : state) {
-    auto hit =
-        cache.Find<CachedProto<v1::Incident>>(kPage, "incident/incident-0");
-    v1::Incident out = hit->proto;
-    *out.mutable_durations() =
+    auto hit = cache.Find<CachedBytes>(kPage, "incident/incident-0");
+    v1::Incident fresh;
+    *fresh.mutable_durations() =
         ToProto(domain::ComputeDurations(incident, timeline, kNow));
-    out.SerializeToString(&bytes);
-    benchmark::DoNotOptimize(bytes);
+    SerializedAnswer answer{hit->bytes, fresh.SerializeAsString()};
+    bytes = answer.cached->size() + answer.fresh.size();
+    benchmark::DoNotOptimize(answer);
   }
-  state.counters["bytes"] = static_cast<double>(bytes.size());
+  state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_ReadCacheHitIncident20Updates);
 
@@ -488,10 +492,9 @@ constexpr Described kFigures[] = {
     {"BM_IncidentToProto20Updates",
      "GetIncident body: incident with 20 updates to proto + serialize"},
     {"BM_ReadCacheHitPageStatus",
-     "GetPageStatus from the read cache: lookup + copy + serialize"},
+     "GetPageStatus from the read cache: lookup + per-call field"},
     {"BM_ReadCacheHitIncident20Updates",
-     "GetIncident (20 updates) from the read cache: lookup + copy + "
-     "durations + serialize"},
+     "GetIncident (20 updates) from the read cache: lookup + durations"},
     {"BM_IncidentUpdateFromProto", "FromProto(IncidentUpdate)"},
     {"BM_MakeIncidentUpdateEvent", "MakeIncidentUpdateEvent"},
     {"BM_DecodeEvent", "DecodeEvent (parse the stored payload)"},

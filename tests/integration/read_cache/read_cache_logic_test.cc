@@ -159,6 +159,27 @@ TEST_F(ReadCacheLogicTest, SecondRead_IsAHit_WithTheSameAnswerAndANewComputeTime
             3);
 }
 
+TEST_F(ReadCacheLogicTest, SerializedHit_IsTheWholeAnswerWithTheTimeOfTheCall) {
+  ASSERT_OK_AND_ASSIGN(v1::PageStatus read, Status(*a_));
+  clock_.Advance(absl::Seconds(7));
+  v1::GetPageStatusRequest request;
+  request.set_name(PageStatusName(page_));
+  std::optional<absl::StatusOr<SerializedAnswer>> hit =
+      a_->pages.CachedPageStatus(request);
+  ASSERT_TRUE(hit.has_value());
+  ASSERT_OK(hit->status());
+  // What goes on the wire: the cached bytes, then the per-call fields.
+  v1::PageStatus wire;
+  ASSERT_TRUE(wire.ParseFromString(*(*hit)->cached + (*hit)->fresh));
+  EXPECT_TRUE(SameStatus(wire, read));
+  EXPECT_EQ(wire.compute_time().seconds() - read.compute_time().seconds(), 7);
+  // The cached part has no time of its own: it would be merged, not
+  // replaced, if it did.
+  v1::PageStatus cached_only;
+  ASSERT_TRUE(cached_only.ParseFromString(*(*hit)->cached));
+  EXPECT_FALSE(cached_only.has_compute_time());
+}
+
 TEST_F(ReadCacheLogicTest, OwnCommit_IsSeenByTheNextRead) {
   ASSERT_OK(Status(*a_).status());
   ASSERT_OK(SetStatus(*a_, "api", v1::ComponentStatus::MAJOR_OUTAGE));
@@ -248,7 +269,7 @@ TEST_F(ReadCacheLogicTest, BadNames_AreRefusedOnTheCachedPath_LikeTheOther) {
                           "pages/acme/incidents/x"}) {
     v1::GetPageStatusRequest request;
     request.set_name(bad);
-    std::optional<absl::StatusOr<v1::PageStatus>> fast =
+    std::optional<absl::StatusOr<SerializedAnswer>> fast =
         a_->pages.CachedPageStatus(request);
     ASSERT_TRUE(fast.has_value()) << bad;
     EXPECT_EQ(fast->status().code(), absl::StatusCode::kInvalidArgument)
@@ -291,7 +312,9 @@ TEST_F(ReadCacheLogicTest, WriterRacingReaders_EndsWithTheTruth) {
     readers.emplace_back([&] {
       while (!done) {
         EXPECT_OK(Status(*a_).status());
-        if (!done) EXPECT_OK(a_->cache.Poll());
+        if (!done) {
+          EXPECT_OK(a_->cache.Poll());
+        }
       }
     });
   }
