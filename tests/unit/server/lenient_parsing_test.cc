@@ -1,6 +1,10 @@
 #include "server/lenient_parsing.h"
 
 #include "gtest/gtest.h"
+#include <grpcpp/grpcpp.h>
+
+#include <string>
+
 #include "incidentd/v1/pages.pb.h"
 
 namespace incidentd {
@@ -30,6 +34,32 @@ TEST(LenientParsingTest, AClientsOwnUnknownFields_AreNotAMark) {
   request.GetReflection()->MutableUnknownFields(&request)->AddLengthDelimited(
       536870911, "not a varint");
   EXPECT_EQ(ParseFailureOf(request), ParseFailure::kNone);
+}
+
+grpc::ByteBuffer BytesOf(const std::string& wire) {
+  grpc::Slice slice(wire);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+TEST(ParseRawRequestTest, WellFormed_IsParsed) {
+  v1::GetPageStatusRequest sent;
+  sent.set_name("pages/acme/status");
+  v1::GetPageStatusRequest got;
+  ParseRawRequest(BytesOf(sent.SerializeAsString()), &got);
+  EXPECT_EQ(ParseFailureOf(got), ParseFailure::kNone);
+  EXPECT_EQ(got.name(), "pages/acme/status");
+}
+
+TEST(ParseRawRequestTest, NotUtf8_IsMalformed) {
+  v1::GetPageStatusRequest got;
+  ParseRawRequest(BytesOf(std::string("\x0a\x01\xff", 3)), &got);
+  EXPECT_EQ(ParseFailureOf(got), ParseFailure::kMalformed);
+}
+
+TEST(ParseRawRequestTest, NoBuffer_IsMissing) {
+  v1::GetPageStatusRequest got;
+  ParseRawRequest(grpc::ByteBuffer(), &got);
+  EXPECT_EQ(ParseFailureOf(got), ParseFailure::kMissing);
 }
 
 TEST(LenientParsingTest, InvalidUtf8_FailsToParseWithoutLeniency) {
