@@ -183,7 +183,9 @@ IncidentServer::IncidentServer(const ServerConfig& config,
                  config.maintenance_interval, config.default_deadline,
                  config.notify.reminder_lead),
       pruner_(*store_, executor_, clock_, config.event_retention,
-              config.event_prune_interval, config.default_deadline) {}
+              config.event_prune_interval, config.default_deadline) {
+  watch_logic_.UseReadCache(&read_cache_);
+}
 
 IncidentServer::~IncidentServer() { Shutdown(); }
 

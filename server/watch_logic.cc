@@ -1,6 +1,7 @@
 #include "server/watch_logic.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 
 #include "server/converters.h"
@@ -19,6 +20,17 @@ using storage::Transaction;
 
 // Rows per query when reading all of a page's components or groups.
 constexpr int kBatch = 1000;
+// A watch's starting snapshot as the read cache keeps it (a reconnecting
+// crowd of watchers then costs one read, not one each).
+constexpr char kSnapshotKey[] = "snapshot";
+struct CachedSnapshot final : CachedValue {
+  explicit CachedSnapshot(v1::Snapshot s) : snapshot(std::move(s)) {}
+  size_t Bytes() const override {
+    return sizeof(*this) + snapshot.SpaceUsedLong();
+  }
+  v1::Snapshot snapshot;
+};
+
 // LastSequences is asked about this many pages per query at most.
 constexpr size_t kPagesPerQuery = 500;
 // The events of one ListEvents response, in payload bytes at most (unless
@@ -152,6 +164,17 @@ absl::StatusOr<WatchStart> WatchLogic::StartWatch(const WatchRequest& request,
                                                   absl::Time deadline) {
   const std::string& page_id = request.page_id;
   WatchStart start;
+  ReadCache::Fill fill;
+  if (request.snapshot && cache_ != nullptr) {
+    if (auto hit = cache_->Find<CachedSnapshot>(page_id, kSnapshotKey)) {
+      start.last_seq = hit->snapshot.sequence();
+      start.snapshot = hit->snapshot;
+      *start.snapshot->mutable_status()->mutable_compute_time() =
+          ToProtoTime(TruncateToMicros(clock_.Now()));
+      return start;
+    }
+    fill = cache_->BeginFill(page_id);
+  }
   RETURN_IF_ERROR(
       store_.ReadOnly(deadline, [&](Transaction& tx) -> absl::Status {
         start = WatchStart();
@@ -184,6 +207,10 @@ absl::StatusOr<WatchStart> WatchLogic::StartWatch(const WatchRequest& request,
         start.snapshot = std::move(snapshot);
         return absl::OkStatus();
       }));
+  if (start.snapshot.has_value() && cache_ != nullptr) {
+    cache_->Insert(fill, kSnapshotKey, start.last_seq,
+                   std::make_shared<const CachedSnapshot>(*start.snapshot));
+  }
   return start;
 }
 

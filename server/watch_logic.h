@@ -16,6 +16,7 @@
 #include "incidentd/v1/events.pb.h"
 #include "server/clock.h"
 #include "server/event_watcher.h"
+#include "server/read_cache.h"
 #include "storage/store.h"
 
 namespace incidentd {
@@ -38,12 +39,19 @@ class WatchLogic final : public EventLog {
   WatchLogic(storage::Store& store, const Clock& clock)
       : store_(store), clock_(clock) {}
 
+  // Snapshots are then kept in (and taken from) `cache`, which must be told
+  // of every commit. A setter, not a constructor argument: the cache polls
+  // through this class. Call before serving.
+  void UseReadCache(ReadCache* cache) { cache_ = cache; }
+
   absl::StatusOr<v1::ListEventsResponse> ListEvents(
       const v1::ListEventsRequest& request, absl::Time deadline);
 
   // EventLog. StartWatch reads the head, the snapshot and the first events
   // in one read-only transaction, so the snapshot is exactly the page as of
-  // its sequence.
+  // its sequence. A cached snapshot is exact too, at its own sequence; if
+  // the page has moved on since (elsewhere, not yet polled), the watcher
+  // is simply handed the later events, as after any snapshot.
   absl::StatusOr<WatchStart> StartWatch(const WatchRequest& request, int limit,
                                         absl::Time deadline) override;
   absl::StatusOr<std::vector<Event>> ReadEvents(const std::string& page_id,
@@ -55,6 +63,7 @@ class WatchLogic final : public EventLog {
  private:
   storage::Store& store_;
   const Clock& clock_;
+  ReadCache* cache_ = nullptr;
 };
 
 }  // namespace incidentd

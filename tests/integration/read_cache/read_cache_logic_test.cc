@@ -38,7 +38,9 @@ struct Replica {
         notifier({&cache}),
         pages(store, clock, notifier, &cache),
         components(store, clock, notifier),
-        incidents(store, clock, notifier, &cache) {}
+        incidents(store, clock, notifier, &cache) {
+    watch.UseReadCache(&cache);
+  }
 
   static ReadCache::Options Options() {
     ReadCache::Options o;
@@ -178,6 +180,50 @@ TEST_F(ReadCacheLogicTest, SerializedHit_IsTheWholeAnswerWithTheTimeOfTheCall) {
   v1::PageStatus cached_only;
   ASSERT_TRUE(cached_only.ParseFromString(*(*hit)->cached));
   EXPECT_FALSE(cached_only.has_compute_time());
+}
+
+absl::StatusOr<WatchStart> StartWithSnapshot(Replica& r,
+                                             const std::string& page) {
+  WatchRequest request;
+  request.page_id = page;
+  request.snapshot = true;
+  return r.watch.StartWatch(request, 100, absl::Now() + absl::Seconds(10));
+}
+
+TEST_F(ReadCacheLogicTest, WatchSnapshot_IsCached_AndExactAtItsSequence) {
+  ASSERT_OK_AND_ASSIGN(WatchStart first, StartWithSnapshot(*a_, page_));
+  const ReadCache::Stats before = a_->cache.stats();
+  clock_.Advance(absl::Seconds(2));
+  ASSERT_OK_AND_ASSIGN(WatchStart second, StartWithSnapshot(*a_, page_));
+  EXPECT_EQ(a_->cache.stats().hits, before.hits + 1);
+  ASSERT_TRUE(first.snapshot.has_value() && second.snapshot.has_value());
+  EXPECT_EQ(second.last_seq, first.last_seq);
+  EXPECT_EQ(second.snapshot->sequence(), first.last_seq);
+  EXPECT_EQ(second.snapshot->status().compute_time().seconds() -
+                first.snapshot->status().compute_time().seconds(),
+            2);
+  v1::Snapshot x = *first.snapshot, y = *second.snapshot;
+  x.mutable_status()->clear_compute_time();
+  y.mutable_status()->clear_compute_time();
+  EXPECT_TRUE(MessageDifferencer::Equals(x, y));
+  // Another replica's commit: until the poll, the old snapshot at its own
+  // (older) sequence, from which the watcher would be handed the new event.
+  ASSERT_OK(SetStatus(*b_, "api", v1::ComponentStatus::MAJOR_OUTAGE));
+  ASSERT_OK_AND_ASSIGN(WatchStart stale, StartWithSnapshot(*a_, page_));
+  EXPECT_EQ(stale.last_seq, first.last_seq);
+  ASSERT_OK(a_->cache.Poll());
+  ASSERT_OK_AND_ASSIGN(WatchStart fresh, StartWithSnapshot(*a_, page_));
+  EXPECT_GT(fresh.last_seq, first.last_seq);
+  EXPECT_EQ(StatusOf(fresh.snapshot->status(), "api"),
+            v1::ComponentStatus::MAJOR_OUTAGE);
+  // A watch without a snapshot never touches the cache.
+  WatchRequest plain;
+  plain.page_id = page_;
+  const ReadCache::Stats now = a_->cache.stats();
+  ASSERT_OK(a_->watch.StartWatch(plain, 100, absl::Now() + absl::Seconds(10))
+                .status());
+  EXPECT_EQ(a_->cache.stats().hits, now.hits);
+  EXPECT_EQ(a_->cache.stats().misses, now.misses);
 }
 
 TEST_F(ReadCacheLogicTest, OwnCommit_IsSeenByTheNextRead) {
