@@ -5,12 +5,10 @@
 #include "absl/time/clock.h"
 #include "server/logging.h"
 #include "server/status_macros.h"
+#include "server/strings.h"
 
 namespace incidentd {
 namespace {
-
-// Debian's Abseil has its own string_view, which its hash maps look up by.
-absl::string_view Abseil(std::string_view s) { return {s.data(), s.size()}; }
 
 // Unambiguous for any two strings: the page id's length comes first.
 std::string EntryKey(std::string_view page_id, std::string_view key) {
@@ -52,7 +50,7 @@ std::shared_ptr<const CachedValue> ReadCache::FindValue(
     ++stats_.misses;
     return nullptr;
   }
-  auto page = pages_.find(Abseil(page_id));
+  auto page = pages_.find(ToAbsl(page_id));
   // Every entry's page has a state (EraseLocked keeps them in step).
   if (page == pages_.end() ||
       now - page->second.verified > options_.verify_within) {
@@ -65,7 +63,7 @@ std::shared_ptr<const CachedValue> ReadCache::FindValue(
 }
 
 ReadCache::PageState& ReadCache::StateLocked(std::string_view page_id) {
-  auto [it, inserted] = pages_.try_emplace(Abseil(page_id));
+  auto [it, inserted] = pages_.try_emplace(ToAbsl(page_id));
   if (inserted) it->second.generation = next_generation_++;
   return it->second;
 }
@@ -101,8 +99,7 @@ void ReadCache::Insert(const Fill& fill, std::string_view key, int64_t seq,
   if (seq > state.seq) {
     // Newer than what the page's other answers were read at: those are
     // stale (a commit elsewhere the poll has not seen yet).
-    if (!state.entries.empty()) ++stats_.invalidations;
-    while (!state.entries.empty()) EraseLocked(state.entries.back());
+    DropEntriesLocked(state);
     state.seq = seq;
   }
   if (auto old = index_.find(full); old != index_.end()) {
@@ -144,9 +141,13 @@ void ReadCache::EraseLocked(Lru::iterator it) {
   lru_.erase(it);
 }
 
-void ReadCache::InvalidateLocked(PageState& state) {
+void ReadCache::DropEntriesLocked(PageState& state) {
   if (!state.entries.empty()) ++stats_.invalidations;
   while (!state.entries.empty()) EraseLocked(state.entries.back());
+}
+
+void ReadCache::InvalidateLocked(PageState& state) {
+  DropEntriesLocked(state);
   state.generation = next_generation_++;
   state.seq = -1;
   state.verified = absl::InfinitePast();
@@ -155,7 +156,7 @@ void ReadCache::InvalidateLocked(PageState& state) {
 void ReadCache::PageChanged(std::string_view page_id) {
   if (!enabled()) return;
   absl::MutexLock lock(&mu_);
-  auto page = pages_.find(Abseil(page_id));
+  auto page = pages_.find(ToAbsl(page_id));
   if (page != pages_.end()) InvalidateLocked(page->second);
 }
 
@@ -191,10 +192,8 @@ absl::Status ReadCache::Poll() {
     if (page == pages_.end() || page->second.entries.empty()) continue;
     PageState& state = page->second;
     auto head = head_of.find(id);
-    if (head == head_of.end()) {
-      // Deleted (by another replica: a local delete dropped it already).
-      InvalidateLocked(state);
-    } else if (head->second > state.seq) {
+    // Gone: deleted by another replica (a local delete dropped it already).
+    if (head == head_of.end() || head->second > state.seq) {
       InvalidateLocked(state);
     } else {
       // Equal: still current as of the poll's start. Older: the entries

@@ -178,7 +178,10 @@ class ReadCache final : public EventNotifier {
                                                std::string_view key);
   PageState& StateLocked(std::string_view page_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Drops every entry of the page and gives it a new generation.
+  // Drops every entry of the page (counted as one invalidation).
+  void DropEntriesLocked(PageState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops them and gives the page a new generation: fills begun before
+  // are refused.
   void InvalidateLocked(PageState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EraseLocked(Lru::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Loop();

@@ -35,7 +35,6 @@ constexpr size_t kMaxQuietPages = 100000;
 // Pages checked for subscribers after one pass (one short query each).
 constexpr size_t kMaxQuietChecks = 64;
 
-absl::string_view Abseil(std::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
@@ -66,7 +65,7 @@ void Dispatcher::Stop() {
 
 void Dispatcher::PageChanged(std::string_view page_id) {
   absl::MutexLock lock(&mu_);
-  auto quiet = quiet_.find(Abseil(page_id));
+  auto quiet = quiet_.find(ToAbsl(page_id));
   if (quiet != quiet_.end()) {
     if (clock_.Now() < quiet->second) return;
     quiet_.erase(quiet);
